@@ -1,0 +1,20 @@
+import { integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core'
+
+/** A live room (`<kind>:<id>`), e.g. `opening:<tenderId>`; headSeq is its newest event. */
+export const rooms = pgTable('rooms', {
+  id: text().primaryKey(),
+  kind: text().notNull(),
+  headSeq: integer().notNull().default(0),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow()
+})
+
+/** Append-only event log of a room; seq is dense per room and assigned under the room row lock. */
+export const roomEvents = pgTable('room_events', {
+  roomId: text().notNull().references(() => rooms.id),
+  seq: integer().notNull(),
+  type: text().notNull(),
+  /** {"public":true} or {"roles":[...],"parties":[...]} */
+  audience: jsonb().notNull(),
+  data: jsonb().notNull(),
+  createdAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow()
+}, (t) => [primaryKey({ columns: [t.roomId, t.seq] })])

@@ -1,0 +1,137 @@
+/**
+ * `npm run bench`: named scenarios, each printed with its figure and its ratio to a baseline
+ * measured in the same run (machines here are shared and noisy; absolute figures drift).
+ *
+ *   start-to-ready       embedded first start (initdb) and restart vs a bare Fastify start
+ *   authenticated-read   GET /api/accounts/me (bearer token, account + roles from PostgreSQL) vs a bare
+ *                        route on the same Fastify server (same process, same hooks, no auth, no I/O)
+ *   audited-write        POST inserting one row and its audit entry in one transaction vs the same
+ *                        transaction without the audit entry (same app, same validation, 50 connections)
+ *
+ * Scenario and baseline alternate in ROUNDS short runs and the median ratio is reported, so a
+ * burst of noise from a neighbour hits both sides rather than one.
+ *
+ * Uses DATABASE_URL when set, otherwise a private embedded PostgreSQL in a temporary DATA_DIR.
+ * `npm run bench -- <scenario>` runs only the named scenarios.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { Type } from 'typebox'
+import { buildApp } from '../../src/app.ts'
+import { loadConfig } from '../../src/config.ts'
+import { actorOf } from '../../src/lib/actor.ts'
+import { StrictObject } from '../../src/lib/http-schemas.ts'
+import { auditRecord } from '../../src/plugins/audit.ts'
+import { runLoad, type LoadResult } from './load.ts'
+import { measureStart } from './start.ts'
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const selected = new Set(process.argv.slice(2))
+const wanted = (name: string) => selected.size === 0 || selected.has(name)
+
+interface Row { scenario: string, figure: string, baseline: string, ratio: number, target: string, pass: boolean }
+const rows: Row[] = []
+
+function report (row: Row) {
+  rows.push(row)
+  process.stdout.write(`${row.scenario.padEnd(34)} ${row.figure.padEnd(26)} ${row.baseline.padEnd(34)} ratio ${row.ratio.toFixed(2).padStart(6)}   target ${row.target.padEnd(12)} ${row.pass ? 'PASS' : 'FAIL'}\n`)
+}
+
+/** Runs scenario and baseline alternately; returns the round with the median ratio. */
+async function alternate (scenario: () => Promise<LoadResult>, baseline: () => Promise<LoadResult>) {
+  const rounds: Array<{ scenario: LoadResult, baseline: LoadResult, ratio: number }> = []
+  for (let round = 0; round < ROUNDS; round++) {
+    const base = await baseline()
+    const measured = await scenario()
+    if (measured.non2xx > 0 || measured.errors > 0 || base.non2xx > 0) {
+      throw new Error(`bench requests failed: ${measured.non2xx} non-2xx, ${measured.errors} errors, baseline ${base.non2xx} non-2xx`)
+    }
+    rounds.push({ scenario: measured, baseline: base, ratio: measured.requestsPerSecond / base.requestsPerSecond })
+  }
+  return rounds.sort((a, b) => a.ratio - b.ratio)[Math.floor(rounds.length / 2)]!
+}
+
+const rps = (result: LoadResult) => `${Math.round(result.requestsPerSecond)} req/s (p99 ${result.latencyP99} ms)`
+
+// bench-only table and routes: a row insert with and without its audit entry
+const benchRows = pgTable('bench_rows', {
+  id: uuid().primaryKey().defaultRandom(),
+  note: text().notNull(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow()
+})
+const benchRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/bench/bare', { config: { policy: 'public' }, schema: { response: { 200: Type.Object({ id: Type.String(), username: Type.String(), displayName: Type.String() }) } } },
+    async () => ({ id: '7a4b2c9e-3f1d-4e8a-9b6c-2d5e8f1a3c7b', username: 'bench', displayName: 'Bench' }))
+  const body = StrictObject({ note: Type.String({ minLength: 1, maxLength: 200 }) })
+  const response = { 201: Type.Object({ id: Type.String() }) }
+  app.post('/bench/rows', { config: { policy: 'authenticated' }, schema: { body, response } }, async (request, reply) => {
+    const row = await app.db.transaction(async (tx) => {
+      const [inserted] = await tx.insert(benchRows).values({ note: request.body.note }).returning({ id: benchRows.id })
+      return inserted!
+    })
+    return reply.code(201).send(row)
+  })
+  app.post('/bench/audited-rows', { config: { policy: 'authenticated' }, schema: { body, response } }, async (request, reply) => {
+    const actor = actorOf(request)
+    const row = await app.db.transaction(async (tx) => {
+      const [inserted] = await tx.insert(benchRows).values({ note: request.body.note }).returning({ id: benchRows.id })
+      await app.audit.append(tx, auditRecord(actor, 'bench_row.created', 'bench_row', inserted!.id, { note: request.body.note }))
+      return inserted!
+    })
+    return reply.code(201).send(row)
+  })
+}
+
+async function httpScenarios () {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'openhall-bench-'))
+  const config = loadConfig({ ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', PORT: '0', LOGIN_RATE_LIMIT_PER_MINUTE: '100000' })
+  const app = await buildApp(config)
+  await app.register(benchRoutes)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  try {
+    await app.db.execute('create table if not exists bench_rows (id uuid primary key default gen_random_uuid(), note text not null, created_at timestamptz not null default now())' as never)
+    const password = `Bench-${randomBytes(6).toString('hex')}-A1`
+    await app.services.accounts.createAccount(null, { kind: 'person', username: 'bench.user', displayName: 'Bench', password, grants: [{ role: 'applicant', scopeType: 'hall' }] })
+    const session = await app.services.sessions.signIn({ username: 'bench.user', password, ip: '127.0.0.1', userAgent: 'bench', requestId: 'bench' })
+    const auth = { authorization: `Bearer ${session.token}` }
+    const appUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+
+    if (wanted('authenticated-read')) {
+      const read = () => runLoad({ url: `${appUrl}/api/accounts/me`, headers: auth, connections: 50, seconds: SECONDS })
+      const bare = () => runLoad({ url: `${appUrl}/bench/bare`, connections: 50, seconds: SECONDS })
+      await runLoad({ url: `${appUrl}/api/accounts/me`, headers: auth, connections: 50, seconds: 2 }) // warm-up
+      const { scenario, baseline, ratio } = await alternate(read, bare)
+      report({ scenario: 'authenticated-read', figure: rps(scenario), baseline: `bare route ${rps(baseline)}`, ratio, target: '≥ 0.35', pass: ratio >= 0.35 })
+    }
+
+    if (wanted('audited-write')) {
+      const write = (url: string, seconds: number) =>
+        runLoad({ url, method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ note: '县政务服务大厅 bench' }), connections: 50, seconds })
+      await write(`${appUrl}/bench/audited-rows`, 2) // warm-up
+      const { scenario, baseline, ratio } = await alternate(() => write(`${appUrl}/bench/audited-rows`, SECONDS), () => write(`${appUrl}/bench/rows`, SECONDS))
+      report({ scenario: 'audited-write (50 connections)', figure: rps(scenario), baseline: `unaudited ${rps(baseline)}`, ratio, target: '≥ 0.60', pass: ratio >= 0.60 })
+      const audit = await app.audit.verify()
+      if (!audit.intact) throw new Error('the audit chain broke under load')
+    }
+  } finally {
+    await app.db.execute('drop table if exists bench_rows' as never).catch(() => {})
+    await app.close()
+    await rm(dataDir, { recursive: true, force: true })
+  }
+}
+
+process.stdout.write(`OpenHall benchmarks (${os.cpus().length} cores, ${ROUNDS} alternating rounds of ${SECONDS} s, ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL'})\n`)
+if (wanted('start-to-ready')) {
+  const start = await measureStart()
+  report({ scenario: 'start-to-ready (first, with initdb)', figure: `${(start.firstMs / 1000).toFixed(2)} s`, baseline: `bare Fastify start ${(start.baselineMs / 1000).toFixed(2)} s`, ratio: start.firstMs / start.baselineMs, target: '< 5 s', pass: start.firstMs < 5000 })
+  report({ scenario: 'start-to-ready (restart)', figure: `${(start.laterMs / 1000).toFixed(2)} s`, baseline: `bare Fastify start ${(start.baselineMs / 1000).toFixed(2)} s`, ratio: start.laterMs / start.baselineMs, target: '< 2 s', pass: start.laterMs < 2000 })
+}
+if (wanted('authenticated-read') || wanted('audited-write')) await httpScenarios()
+const failed = rows.filter((row) => !row.pass).length
+process.stdout.write(`${rows.length} scenarios, ${failed} below target\n`)
+process.exit(0)

@@ -1,0 +1,111 @@
+/**
+ * buildApp(config): platform plugins, then domain modules (in dependency order, each under its
+ * URL prefix), then the web pages. Reads like a table of contents.
+ */
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import websocket from '@fastify/websocket'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { DestinationStream } from 'pino'
+import type { Config } from './config.ts'
+import { loadDataDirSecrets } from './lib/data-dir.ts'
+import { createMasterKey } from './lib/master-key.ts'
+import auditPlugin from './plugins/audit.ts'
+import authPlugin from './plugins/auth.ts'
+import calendarPlugin from './plugins/calendar.ts'
+import clockPlugin from './plugins/clock.ts'
+import dbPlugin from './plugins/db.ts'
+import docsPlugin from './plugins/docs.ts'
+import errorsPlugin from './plugins/errors.ts'
+import httpPlugin from './plugins/http.ts'
+import livePlugin from './plugins/live.ts'
+import servicesPlugin from './plugins/services.ts'
+import storagePlugin from './plugins/storage.ts'
+import timersPlugin from './plugins/timers.ts'
+import { accountsModule } from './modules/accounts/index.ts'
+import { auditModule } from './modules/audit/index.ts'
+import { calendarModule } from './modules/calendar/index.ts'
+import { departmentsModule } from './modules/departments/index.ts'
+import { downloadsModule } from './modules/downloads/index.ts'
+import { healthModule } from './modules/health/index.ts'
+import { liveModule } from './modules/live/index.ts'
+import { noticesModule } from './modules/notices/index.ts'
+import { sessionsModule } from './modules/sessions/index.ts'
+import { webModule } from './web/index.ts'
+
+const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+
+/** Log fields that must never be written: credentials, tokens, keys and anything sealed. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]',
+  '*.password', '*.currentPassword', '*.newPassword', '*.token', '*.oneTimePassword',
+  '*.privateKey', '*.secretKey', '*.masterKey', '*.nonce', '*.contentKey'
+]
+
+export interface BuildOptions {
+  /** where logs go (default stdout); an embedding process or a test can capture them */
+  logStream?: DestinationStream
+}
+
+export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      ...(options.logStream ? { stream: options.logStream } : {})
+    },
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    requestIdHeader: false,
+    genReqId: () => crypto.randomUUID(),
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  const secrets = await loadDataDirSecrets(config.dataDir)
+  const masterKey = createMasterKey(config.masterKey ?? secrets.masterKey)
+
+  // platform: one decorator each, in dependency order
+  await app.register(errorsPlugin)
+  await app.register(httpPlugin, { maxFileBytes: 1024 * 1024 * 1024 })
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
+  await app.register(servicesPlugin)
+  await app.register(clockPlugin)
+  await app.register(dbPlugin, {
+    url: config.database.url,
+    poolMax: config.database.poolMax,
+    embedded: { dir: path.join(config.dataDir, 'pg'), password: secrets.embeddedPgPassword, port: config.database.embeddedPort }
+  })
+  await app.register(storagePlugin, { storage: config.storage, linkBase: `${config.publicUrl}/api/blobs`, linkSecret: masterKey.derive('download-links') })
+  await app.register(timersPlugin)
+  await app.register(authPlugin, {
+    cookieName: config.session.cookieName,
+    ttlHours: config.session.ttlHours,
+    cacheSeconds: config.session.cacheSeconds,
+    publicUrl: config.publicUrl
+  })
+  await app.register(auditPlugin, { masterKey, checkpointMinutes: config.audit.checkpointMinutes })
+  await app.register(calendarPlugin)
+  await app.register(livePlugin, { heartbeatSeconds: config.live.heartbeatSeconds, maxBufferedBytes: config.live.maxBufferedBytes })
+  await app.register(docsPlugin, { version: packageJson.version })
+
+  // domains
+  await app.register(healthModule)
+  await app.register(calendarModule, { prefix: '/api' })
+  await app.register(departmentsModule, { prefix: '/api' })
+  await app.register(accountsModule, { prefix: '/api', lockout: { maxFailures: config.login.maxFailures, lockoutMinutes: config.login.lockoutMinutes } })
+  await app.register(sessionsModule, { prefix: '/api', signInPerMinute: config.login.rateLimitPerMinute })
+  await app.register(auditModule, { prefix: '/api' })
+  await app.register(liveModule, { prefix: '/api' })
+  await app.register(noticesModule, { prefix: '/api' })
+  await app.register(downloadsModule, { prefix: '/api', linkSecret: masterKey.derive('download-links') })
+
+  // pages
+  await app.register(webModule, {
+    secureCookie: config.session.secureCookie,
+    signInPerMinute: config.login.rateLimitPerMinute,
+    production: config.env === 'production'
+  })
+
+  return app
+}

@@ -1,0 +1,104 @@
+/**
+ * The one policy layer, as pure data and functions. Every route names an action from ACTIONS
+ * (or 'public' / 'authenticated'); the auth plugin enforces the role part before the handler,
+ * services call `canAccess` with the resource's scope and answer 404 when it is false, so a
+ * resource outside the caller's scope is indistinguishable from one that does not exist.
+ */
+export const ROLES = [
+  'applicant', 'bidder', 'agency', 'tenderer', 'clerk', 'chief_rep',
+  'dept_admin', 'hall_admin', 'supervisor', 'expert', 'cashier'
+] as const
+export type Role = typeof ROLES[number]
+
+export const SCOPE_TYPES = ['hall', 'department', 'window', 'project'] as const
+export type ScopeType = typeof SCOPE_TYPES[number]
+
+/** Which scopes each role may be granted in. */
+export const ROLE_SCOPES: Record<Role, readonly ScopeType[]> = {
+  applicant: ['hall'],
+  bidder: ['hall', 'project'],
+  agency: ['hall', 'project'],
+  tenderer: ['hall', 'project'],
+  expert: ['hall', 'project'],
+  clerk: ['department', 'window'],
+  chief_rep: ['department'],
+  dept_admin: ['department'],
+  cashier: ['hall', 'window'],
+  supervisor: ['hall', 'department', 'project'],
+  hall_admin: ['hall']
+}
+
+export interface Grant {
+  role: Role
+  scopeType: ScopeType
+  /** null for the hall scope */
+  scopeId: string | null
+}
+
+/** Where a resource sits; a grant covers it when its scope contains any of these. */
+export interface ResourceScope {
+  departmentId?: string | null
+  windowId?: string | null
+  projectId?: string | null
+}
+
+export interface Principal {
+  accountId: string
+  username: string
+  displayName: string
+  kind: 'person' | 'organisation'
+  grants: readonly Grant[]
+  sessionId: string
+  authMethod: 'password' | 'certificate'
+  mustChangePassword: boolean
+}
+
+/** Actions and the roles that may perform them (scope is checked per resource). */
+export const ACTIONS = {
+  'accounts.read': ['hall_admin', 'supervisor'],
+  'accounts.manage': ['hall_admin'],
+  'departments.manage': ['hall_admin'],
+  'windows.manage': ['hall_admin', 'dept_admin'],
+  'calendar.manage': ['hall_admin'],
+  'audit.read': ['hall_admin', 'supervisor'],
+  'audit.checkpoint': ['hall_admin', 'supervisor'],
+  'notices.publish': ['hall_admin', 'dept_admin', 'supervisor']
+} as const satisfies Record<string, readonly Role[]>
+export type Action = keyof typeof ACTIONS
+
+/** What a route declares in `config.policy`. */
+export type RoutePolicy = 'public' | 'authenticated' | Action
+
+export function isAction (value: string): value is Action {
+  return Object.hasOwn(ACTIONS, value)
+}
+
+export function grantCovers (grant: Grant, scope: ResourceScope): boolean {
+  switch (grant.scopeType) {
+    case 'hall': return true
+    case 'department': return grant.scopeId !== null && grant.scopeId === scope.departmentId
+    case 'window': return grant.scopeId !== null && grant.scopeId === scope.windowId
+    case 'project': return grant.scopeId !== null && grant.scopeId === scope.projectId
+  }
+}
+
+/** True when the principal holds a role allowed for the action in some scope (route-level check). */
+export function mayAttempt (principal: Principal, action: Action): boolean {
+  const roles: readonly Role[] = ACTIONS[action]
+  return principal.grants.some((grant) => roles.includes(grant.role))
+}
+
+/** True when a role allowed for the action is granted in a scope covering the resource. */
+export function canAccess (principal: Principal, action: Action, scope: ResourceScope): boolean {
+  const roles: readonly Role[] = ACTIONS[action]
+  return principal.grants.some((grant) => roles.includes(grant.role) && grantCovers(grant, scope))
+}
+
+export function hasRole (principal: Principal, role: Role): boolean {
+  return principal.grants.some((grant) => grant.role === role)
+}
+
+export function isGrantShapeValid (grant: Grant): boolean {
+  if (!ROLE_SCOPES[grant.role].includes(grant.scopeType)) return false
+  return grant.scopeType === 'hall' ? grant.scopeId === null : grant.scopeId !== null
+}

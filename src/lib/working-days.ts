@@ -1,0 +1,115 @@
+/**
+ * The working-day calendar as pure functions. Dates are ISO `YYYY-MM-DD` strings in the hall's
+ * time zone (Asia/Shanghai, UTC+8, no daylight saving). A day is a working day when it is a
+ * Monday–Friday that is not a holiday, or a weekend day listed as a make-up workday (调休).
+ * Years without calendar data fall back to plain weekdays; the administrator enters each year.
+ */
+export interface WorkCalendar {
+  holidays: ReadonlySet<string>
+  workdays: ReadonlySet<string>
+}
+
+const DAY_MS = 86_400_000
+const SHANGHAI_OFFSET_MS = 8 * 3_600_000
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/
+
+export function isIsoDate (value: string): boolean {
+  if (!ISO_DATE.test(value)) return false
+  const time = Date.parse(`${value}T00:00:00Z`)
+  return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === value
+}
+
+function toDayNumber (date: string): number {
+  if (!isIsoDate(date)) throw new RangeError(`not an ISO date: ${date}`)
+  return Date.parse(`${date}T00:00:00Z`) / DAY_MS
+}
+
+function fromDayNumber (day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10)
+}
+
+export function addCalendarDays (date: string, days: number): string {
+  return fromDayNumber(toDayNumber(date) + days)
+}
+
+export function isWorkingDay (calendar: WorkCalendar, date: string): boolean {
+  if (calendar.holidays.has(date)) return false
+  if (calendar.workdays.has(date)) return true
+  const weekday = new Date(toDayNumber(date) * DAY_MS).getUTCDay()
+  return weekday !== 0 && weekday !== 6
+}
+
+/** The first working day on or after `date`. */
+export function nextWorkingDay (calendar: WorkCalendar, date: string): string {
+  let day = toDayNumber(date)
+  while (!isWorkingDay(calendar, fromDayNumber(day))) day++
+  return fromDayNumber(day)
+}
+
+/**
+ * The date `count` working days after `date` (the start day itself is not counted, as in
+ * "within 5 working days of acceptance"). Negative counts go backwards; zero returns `date`.
+ */
+export function addWorkingDays (calendar: WorkCalendar, date: string, count: number): string {
+  if (!Number.isInteger(count)) throw new RangeError('working-day count must be an integer')
+  let day = toDayNumber(date)
+  const step = count < 0 ? -1 : 1
+  for (let remaining = Math.abs(count); remaining > 0;) {
+    day += step
+    if (isWorkingDay(calendar, fromDayNumber(day))) remaining--
+  }
+  return fromDayNumber(day)
+}
+
+/** Working days in (from, to]; negative when `to` is before `from`. */
+export function workingDaysBetween (calendar: WorkCalendar, from: string, to: string): number {
+  const start = toDayNumber(from)
+  const end = toDayNumber(to)
+  const [low, high, sign] = start <= end ? [start, end, 1] : [end, start, -1]
+  let count = 0
+  for (let day = low + 1; day <= high; day++) {
+    if (isWorkingDay(calendar, fromDayNumber(day))) count++
+  }
+  return count * sign
+}
+
+/** The hall's calendar date of an instant. */
+export function shanghaiDate (instant: Date): string {
+  return new Date(instant.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10)
+}
+
+/** The instant a hall day ends (the next day's 00:00 Asia/Shanghai): deadlines "by the end of day". */
+export function endOfShanghaiDay (date: string): Date {
+  return new Date((toDayNumber(date) + 1) * DAY_MS - SHANGHAI_OFFSET_MS)
+}
+
+export interface CalendarDay {
+  date: string
+  kind: 'holiday' | 'workday'
+  name: string
+}
+
+export function toWorkCalendar (days: Iterable<CalendarDay>): WorkCalendar {
+  const holidays = new Set<string>()
+  const workdays = new Set<string>()
+  for (const day of days) (day.kind === 'holiday' ? holidays : workdays).add(day.date)
+  return { holidays, workdays }
+}
+
+/** Expands the published national calendar format (named holiday ranges + make-up workdays). */
+export function expandPublishedCalendar (published: {
+  holidays: Array<{ name: string, from: string, to: string }>
+  workdays: string[]
+}): CalendarDay[] {
+  const days: CalendarDay[] = []
+  for (const holiday of published.holidays) {
+    for (let day = toDayNumber(holiday.from); day <= toDayNumber(holiday.to); day++) {
+      days.push({ date: fromDayNumber(day), kind: 'holiday', name: holiday.name })
+    }
+  }
+  for (const date of published.workdays) {
+    const near = published.holidays.find((h) => Math.abs(toDayNumber(h.from) - toDayNumber(date)) <= 14)
+    days.push({ date, kind: 'workday', name: near ? `${near.name} 调休` : '调休 make-up workday' })
+  }
+  return days
+}

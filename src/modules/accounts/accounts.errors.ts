@@ -1,0 +1,18 @@
+import { createError } from '../../lib/errors.ts'
+
+export const AccountNotFound = createError<'ACCOUNT_NOT_FOUND', 404, [string]>('ACCOUNT_NOT_FOUND', 'Account %s not found', 404)
+export const UsernameTaken = createError<'USERNAME_TAKEN', 409, [string]>('USERNAME_TAKEN', 'Username "%s" is already taken', 409)
+export const CreditCodeTaken = createError<'CREDIT_CODE_TAKEN', 409, [string]>('CREDIT_CODE_TAKEN', 'An account with credit code %s already exists', 409)
+export const CreditCodeInvalid = createError<'CREDIT_CODE_INVALID', 400, [string]>('CREDIT_CODE_INVALID', '"%s" is not a valid unified social credit code', 400)
+export const CreditCodeRequired = createError('CREDIT_CODE_REQUIRED', 'An organisation account needs its unified social credit code', 400)
+export const CreditCodeNotForPersons = createError('CREDIT_CODE_NOT_FOR_PERSONS', 'Only organisation accounts carry a unified social credit code', 400)
+export const WeakPassword = createError('WEAK_PASSWORD', 'The password needs at least 12 characters and three of: lower case, upper case, digits, symbols', 400)
+export const GrantInvalid = createError<'GRANT_INVALID', 400, [string]>('GRANT_INVALID', '%s', 400)
+export const ScopeNotFound = createError<'SCOPE_NOT_FOUND', 404, [string, string]>('SCOPE_NOT_FOUND', 'No %s %s to grant a role in', 404)
+export const GrantNotFound = createError<'GRANT_NOT_FOUND', 404, [string]>('GRANT_NOT_FOUND', 'Grant %s not found', 404)
+export const GrantExists = createError('GRANT_EXISTS', 'The account already holds this role in this scope', 409)
+export const CurrentPasswordWrong = createError('CURRENT_PASSWORD_WRONG', 'The current password is not correct', 400)
+export const PasswordUnchanged = createError('PASSWORD_UNCHANGED', 'The new password must differ from the current one', 400)
+export const LastAdministrator = createError('LAST_ADMINISTRATOR', 'The hall must keep at least one active administrator', 409)
+export const InvalidCredentials = createError('INVALID_CREDENTIALS', 'Username or password is not correct', 401)
+export const AccountLocked = createError<'ACCOUNT_LOCKED', 423, [string]>('ACCOUNT_LOCKED', 'Too many failed sign-ins; try again after %s', 423)

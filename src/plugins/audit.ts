@@ -1,0 +1,303 @@
+/**
+ * `app.audit`: the tamper-evident audit log (design in src/lib/audit-chain.ts).
+ *
+ * `append(tx, record)` must be called inside the transaction of the state change it records,
+ * so both commit or neither does. It is one statement: the stream head row is upserted (the
+ * per-subject lock, held until commit) and the new chain hash is computed by PostgreSQL from the
+ * previous head, so concurrent writers of different subjects never wait for each other.
+ *
+ * Checkpoints are taken by a recurring timer under an advisory lock (one instance at a time),
+ * signed with the platform's Ed25519 audit key sealed under the master key.
+ */
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify as verifySignature, type KeyObject } from 'node:crypto'
+import { asc, eq, sql } from 'drizzle-orm'
+import fp from 'fastify-plugin'
+import { auditCheckpointHeads, auditCheckpoints, auditStreams, platformKeys } from '../../schema/index.ts'
+import {
+  CHAIN_PREFIX, GENESIS_HASH, StreamVerifier, canonicalPayload, checkpointHash, entryDigest,
+  type AuditBreak, type CheckpointHead
+} from '../lib/audit-chain.ts'
+import type { Actor } from '../lib/actor.ts'
+import { sha256Hex } from '../lib/crypto-bits.ts'
+import type { MasterKey } from '../lib/master-key.ts'
+import type { Database, Queryable, Transaction } from './db.ts'
+
+export interface AuditRecord {
+  actorId: string | null
+  /** dotted verb, e.g. `account.created`, `bid.submitted` */
+  action: string
+  subjectType: string
+  subjectId: string
+  /** what changed; no secrets, keys or sealed content */
+  payload?: Record<string, unknown>
+  requestId?: string | null
+}
+
+export interface AuditReport {
+  intact: boolean
+  checkedAt: string
+  streams: number
+  entries: number
+  checkpoints: number
+  /** entries newer than the latest checkpoint (protected by their chain only) */
+  entriesAfterLastCheckpoint: number
+  firstBreak: AuditBreak | null
+}
+
+export interface Audit {
+  append (tx: Queryable, record: AuditRecord): Promise<{ stream: string, seq: number, hash: string }>
+  /** Signs the stream heads that moved; null when nothing moved or another instance is at it. */
+  checkpoint (tx?: Transaction): Promise<{ number: number, heads: number } | null>
+  verify (): Promise<AuditReport>
+  readonly keyId: string
+  readonly publicKeyPem: string
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    audit: Audit
+  }
+}
+
+const KEY_PURPOSE = 'audit-checkpoint'
+const CHECKPOINT_LOCK = 7_260_002
+
+/** The audit record of an action taken by a signed-in actor (null: the platform itself). */
+export function auditRecord (
+  actor: Actor | null, action: string, subjectType: string, subjectId: string, payload: Record<string, unknown> = {}
+): AuditRecord {
+  return { actorId: actor?.principal.accountId ?? null, requestId: actor?.requestId ?? null, action, subjectType, subjectId, payload }
+}
+
+export function streamOf (subjectType: string, subjectId: string): string {
+  return `${subjectType}:${subjectId}`
+}
+
+interface SigningKey { keyId: string, privateKey: KeyObject, publicKey: KeyObject, publicKeyPem: string }
+
+/**
+ * The platform's checkpoint key, created on first start. With `create: false` (the offline
+ * verifier) a missing key yields a throwaway one, so any checkpoint present fails verification.
+ */
+export async function loadSigningKey (db: Database, masterKey: MasterKey, options: { create: boolean } = { create: true }): Promise<SigningKey> {
+  let [row] = await db.select().from(platformKeys).where(eq(platformKeys.purpose, KEY_PURPOSE))
+  if (!row && !options.create) {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+    return { keyId: 'missing', privateKey, publicKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() }
+  }
+  if (!row) {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+    const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
+    const der = publicKey.export({ type: 'spki', format: 'der' })
+    await db.insert(platformKeys).values({
+      id: sha256Hex(der).slice(0, 16),
+      purpose: KEY_PURPOSE,
+      algorithm: 'ed25519',
+      publicKeyPem,
+      sealedPrivateKey: masterKey.seal(privateKey.export({ type: 'pkcs8', format: 'der' }), `platform-key:${KEY_PURPOSE}`)
+    }).onConflictDoNothing()
+    ;[row] = await db.select().from(platformKeys).where(eq(platformKeys.purpose, KEY_PURPOSE))
+  }
+  let privateKey: KeyObject
+  try {
+    privateKey = createPrivateKey({ key: masterKey.open(row!.sealedPrivateKey, `platform-key:${KEY_PURPOSE}`), format: 'der', type: 'pkcs8' })
+  } catch {
+    throw new Error('MASTER_KEY does not open the platform keys in this database (was it changed?)')
+  }
+  // the public half is derived from the sealed private key, never trusted from the table
+  const publicKey = createPublicKey(privateKey)
+  const der = publicKey.export({ type: 'spki', format: 'der' })
+  return { keyId: sha256Hex(der).slice(0, 16), privateKey, publicKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() }
+}
+
+export function createAudit (db: Database, key: SigningKey): Audit {
+  async function append (tx: Queryable, record: AuditRecord) {
+    const stream = streamOf(record.subjectType, record.subjectId)
+    const payload = canonicalPayload(record.payload ?? {})
+    const occurredAt = new Date().toISOString()
+    const content = {
+      stream,
+      actorId: record.actorId,
+      action: record.action,
+      subjectType: record.subjectType,
+      subjectId: record.subjectId,
+      occurredAt,
+      payloadDigest: payload.digest,
+      requestId: record.requestId ?? null
+    }
+    const digest = entryDigest(content)
+    const rows = await tx.execute<{ seq: number, hash: string }>(sql`
+      with head as (
+        insert into audit_streams as s (stream, head_seq, head_hash)
+        values (${stream}, 1, encode(sha256(convert_to(${`${CHAIN_PREFIX}|${GENESIS_HASH}|1|${digest}`}::text, 'UTF8')), 'hex'))
+        on conflict (stream) do update
+          set head_seq = s.head_seq + 1,
+              head_hash = encode(sha256(convert_to(
+                ${CHAIN_PREFIX}::text || '|' || s.head_hash || '|' || (s.head_seq + 1)::text || '|' || ${digest}::text, 'UTF8')), 'hex')
+        returning head_seq, head_hash
+      )
+      insert into audit_entries (stream, seq, actor_id, action, subject_type, subject_id, occurred_at, payload, payload_digest, request_id, hash)
+      select ${stream}, head_seq, ${content.actorId}::uuid, ${content.action}, ${content.subjectType}, ${content.subjectId},
+             ${occurredAt}::timestamptz, ${payload.text}::jsonb, ${content.payloadDigest}, ${content.requestId}, head_hash
+      from head
+      returning seq, hash`)
+    const row = rows[0]!
+    return { stream, seq: row.seq, hash: row.hash }
+  }
+
+  async function checkpoint (outer?: Transaction): Promise<{ number: number, heads: number } | null> {
+    if (!outer) return db.transaction((tx) => checkpoint(tx))
+    const tx = outer
+    {
+      const [lock] = await tx.execute<{ locked: boolean }>(sql`select pg_try_advisory_xact_lock(${CHECKPOINT_LOCK}) as locked`)
+      if (!lock?.locked) return null
+      const heads: CheckpointHead[] = await tx.select({ stream: auditStreams.stream, seq: auditStreams.headSeq, hash: auditStreams.headHash })
+        .from(auditStreams).where(sql`${auditStreams.headSeq} > ${auditStreams.checkpointedSeq}`).orderBy(asc(auditStreams.stream))
+      if (heads.length === 0) return null
+      const [previous] = await tx.select().from(auditCheckpoints).orderBy(sql`${auditCheckpoints.number} desc`).limit(1)
+      const content = {
+        number: (previous?.number ?? 0) + 1,
+        previousHash: previous?.hash ?? GENESIS_HASH,
+        createdAt: new Date().toISOString(),
+        heads
+      }
+      const hash = checkpointHash(content)
+      await tx.insert(auditCheckpoints).values({
+        number: content.number,
+        createdAt: new Date(content.createdAt),
+        previousHash: content.previousHash,
+        hash,
+        signature: sign(null, Buffer.from(hash), key.privateKey).toString('base64'),
+        keyId: key.keyId
+      })
+      for (let start = 0; start < heads.length; start += 1000) {
+        const chunk = heads.slice(start, start + 1000)
+        await tx.insert(auditCheckpointHeads).values(chunk.map((head) => ({ checkpoint: content.number, ...head })))
+        await tx.execute(sql`
+          update audit_streams s set checkpointed_seq = v.seq
+          from (values ${sql.join(chunk.map((head) => sql`(${head.stream}::text, ${head.seq}::int)`), sql`, `)}) as v (stream, seq)
+          where s.stream = v.stream and s.checkpointed_seq < v.seq`)
+      }
+      return { number: content.number, heads: heads.length }
+    }
+  }
+
+  async function verify (): Promise<AuditReport> {
+    const report: AuditReport = {
+      intact: true, checkedAt: new Date().toISOString(), streams: 0, entries: 0, checkpoints: 0, entriesAfterLastCheckpoint: 0, firstBreak: null
+    }
+    const fail = (found: AuditBreak) => ({ ...report, intact: false, firstBreak: found })
+
+    // 1. checkpoints: chained, signed, and their heads remembered per stream
+    const anchored = new Map<string, { seq: number, hash: string, checkpoint: number }>()
+    let previousHash = GENESIS_HASH
+    const checkpoints = await db.select().from(auditCheckpoints).orderBy(asc(auditCheckpoints.number))
+    for (const checkpoint of checkpoints) {
+      const heads = await db.select({ stream: auditCheckpointHeads.stream, seq: auditCheckpointHeads.seq, hash: auditCheckpointHeads.hash })
+        .from(auditCheckpointHeads).where(eq(auditCheckpointHeads.checkpoint, checkpoint.number))
+      const expected = checkpointHash({ number: checkpoint.number, previousHash, createdAt: checkpoint.createdAt.toISOString(), heads })
+      if (checkpoint.previousHash !== previousHash || checkpoint.hash !== expected || checkpoint.number !== report.checkpoints + 1) {
+        return fail({ reason: 'checkpoint_altered', checkpoint: checkpoint.number })
+      }
+      if (!checkSignature(checkpoint.hash, checkpoint.signature)) {
+        return fail({ reason: 'checkpoint_signature_invalid', checkpoint: checkpoint.number })
+      }
+      for (const head of heads) anchored.set(head.stream, { seq: head.seq, hash: head.hash, checkpoint: checkpoint.number })
+      previousHash = checkpoint.hash
+      report.checkpoints++
+    }
+
+    // 2. every stream's chain, read in (stream, seq) order with constant memory per stream
+    const heads = new Map((await db.select().from(auditStreams)).map((row) => [row.stream, row]))
+    const seen = new Set<string>()
+    let current = null as StreamVerifier | null
+    const finish = (verifier: StreamVerifier): AuditBreak | null => {
+      const broken = verifier.end()
+      if (broken) return broken
+      report.entriesAfterLastCheckpoint += verifier.verifiedCount - (anchored.get(verifier.stream)?.seq ?? 0)
+      report.streams++
+      return null
+    }
+    const cursor = db.$client<Array<{
+      id: string,
+      stream: string,
+      seq: number,
+      actor_id: string | null,
+      action: string,
+      subject_type: string,
+      subject_id: string,
+      occurred_at: string,
+      payload: unknown,
+      payload_digest: string,
+      request_id: string | null,
+      hash: string
+    }>>`select id, stream, seq, actor_id, action, subject_type, subject_id, payload, payload_digest, request_id, hash,
+          to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as occurred_at
+        from audit_entries order by stream, seq`.cursor(500)
+    for await (const rows of cursor) {
+      for (const row of rows) {
+        if (current?.stream !== row.stream) {
+          const broken = current && finish(current)
+          if (broken) return fail(broken)
+          const head = heads.get(row.stream)
+          if (!head) return fail({ reason: 'head_mismatch', stream: row.stream, seq: row.seq })
+          seen.add(row.stream)
+          current = new StreamVerifier(row.stream, { seq: head.headSeq, hash: head.headHash }, anchored.get(row.stream))
+        }
+        const broken = current.push({
+          id: String(row.id),
+          stream: row.stream,
+          seq: row.seq,
+          actorId: row.actor_id,
+          action: row.action,
+          subjectType: row.subject_type,
+          subjectId: row.subject_id,
+          occurredAt: row.occurred_at,
+          payload: row.payload,
+          payloadDigest: row.payload_digest,
+          requestId: row.request_id,
+          hash: row.hash
+        })
+        if (broken) return fail(broken)
+        report.entries++
+      }
+    }
+    const broken = current && finish(current)
+    if (broken) return fail(broken)
+    for (const [stream] of heads) {
+      if (!seen.has(stream)) return fail({ reason: 'entry_missing', stream, seq: 1 })
+    }
+    for (const [stream, anchor] of anchored) {
+      if (!seen.has(stream)) return fail({ reason: 'checkpoint_mismatch', checkpoint: anchor.checkpoint, stream, seq: anchor.seq })
+    }
+    return report
+  }
+
+  function checkSignature (hash: string, signature: string): boolean {
+    try {
+      return verifySignature(null, Buffer.from(hash), key.publicKey, Buffer.from(signature, 'base64'))
+    } catch {
+      return false
+    }
+  }
+
+  return { append, checkpoint, verify, keyId: key.keyId, publicKeyPem: key.publicKeyPem }
+}
+
+export interface AuditPluginOptions {
+  masterKey: MasterKey
+  checkpointMinutes: number
+}
+
+export default fp<AuditPluginOptions>(async function auditPlugin (app, options) {
+  const key = await loadSigningKey(app.db, options.masterKey)
+  const audit = createAudit(app.db, key)
+  app.decorate('audit', audit)
+  app.timers.define('audit.checkpoint', async (tx) => { await audit.checkpoint(tx) })
+  await app.timers.ensureRecurring(app.db, {
+    kind: 'audit.checkpoint',
+    key: 'audit.checkpoint',
+    firstAt: new Date(Date.now() + options.checkpointMinutes * 60_000),
+    intervalSeconds: options.checkpointMinutes * 60
+  })
+}, { name: 'audit', dependencies: ['db', 'timers'] })

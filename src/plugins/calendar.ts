@@ -1,0 +1,93 @@
+/**
+ * `app.calendar`: the working-day calendar held as data (table calendar_days), kept in memory
+ * on every instance and reloaded when the administrator changes it anywhere (NOTIFY).
+ * Years missing from the table are seeded at start from media/calendars/*.json (the published
+ * national calendars). Date arithmetic itself is pure: src/lib/working-days.ts.
+ */
+import { readdir, readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { sql } from 'drizzle-orm'
+import fp from 'fastify-plugin'
+import { calendarDays } from '../../schema/index.ts'
+import {
+  addWorkingDays, expandPublishedCalendar, isWorkingDay, shanghaiDate, toWorkCalendar, workingDaysBetween,
+  type CalendarDay, type WorkCalendar
+} from '../lib/working-days.ts'
+import type { Queryable } from './db.ts'
+
+export interface Calendar {
+  current (): WorkCalendar
+  today (): string
+  isWorkingDay (date: string): boolean
+  addWorkingDays (date: string, count: number): string
+  workingDaysBetween (from: string, to: string): number
+  /** Call inside the transaction that changed calendar_days: every instance reloads at commit. */
+  announceChange (tx: Queryable): Promise<void>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    calendar: Calendar
+  }
+}
+
+const NOTIFY_CHANNEL = 'openhall_calendar'
+const CALENDARS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../media/calendars')
+
+interface PublishedCalendar {
+  year: number
+  holidays: Array<{ name: string, from: string, to: string }>
+  workdays: string[]
+}
+
+export default fp(async function calendarPlugin (app) {
+  const db = app.db
+  let calendar: WorkCalendar = { holidays: new Set(), workdays: new Set() }
+
+  async function reload () {
+    const rows: CalendarDay[] = await db.select({ date: calendarDays.date, kind: calendarDays.kind, name: calendarDays.name }).from(calendarDays)
+    calendar = toWorkCalendar(rows)
+  }
+
+  async function seedPublishedYears () {
+    const files = (await readdir(CALENDARS_DIR)).filter((file) => file.endsWith('.json'))
+    for (const file of files) {
+      const published = JSON.parse(await readFile(path.join(CALENDARS_DIR, file), 'utf8')) as PublishedCalendar
+      await db.transaction(async (tx) => {
+        // instances starting together seed once
+        await tx.execute(sql`select pg_advisory_xact_lock(7260003, ${published.year})`)
+        const [present] = await tx.execute<{ count: number }>(sql`
+          select count(*)::int as count from calendar_days where extract(year from date) = ${published.year}`)
+        if ((present?.count ?? 0) > 0) return
+        const days = expandPublishedCalendar(published)
+        await tx.insert(calendarDays).values(days).onConflictDoNothing()
+        await app.audit.append(tx, {
+          actorId: null,
+          action: 'calendar.year_seeded',
+          subjectType: 'calendar',
+          subjectId: String(published.year),
+          payload: { source: file, holidays: days.filter((d) => d.kind === 'holiday').length, workdays: days.filter((d) => d.kind === 'workday').length }
+        })
+      })
+    }
+  }
+
+  await seedPublishedYears()
+  await reload()
+  const listener = await db.$client.listen(NOTIFY_CHANNEL, () => {
+    reload().catch((error: unknown) => app.log.error({ err: error }, 'calendar reload failed'))
+  }, () => { reload().catch(() => {}) })
+
+  app.decorate('calendar', {
+    current: () => calendar,
+    today: () => shanghaiDate(app.clock.now()),
+    isWorkingDay: (date) => isWorkingDay(calendar, date),
+    addWorkingDays: (date, count) => addWorkingDays(calendar, date, count),
+    workingDaysBetween: (from, to) => workingDaysBetween(calendar, from, to),
+    async announceChange (tx) {
+      await tx.execute(sql`select pg_notify(${NOTIFY_CHANNEL}, 'changed')`)
+    }
+  } satisfies Calendar)
+  app.addHook('preClose', async () => { await listener.unlisten().catch(() => {}) })
+}, { name: 'calendar', dependencies: ['db', 'clock', 'audit'] })

@@ -1,0 +1,121 @@
+/**
+ * `app.db`: drizzle over the `postgres` driver, one pool per instance. With DATABASE_URL the app
+ * uses that server; without it, it starts its private PostgreSQL under DATA_DIR/pg. Migrations
+ * from schema/migrations run at start under an advisory lock, so instances starting together
+ * migrate once. The raw driver is `app.db.$client` (LISTEN/NOTIFY, advisory locks).
+ */
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js'
+import { migrate } from 'drizzle-orm/postgres-js/migrator'
+import fp from 'fastify-plugin'
+import postgres from 'postgres'
+import * as schema from '../../schema/index.ts'
+import { startEmbeddedPostgres } from '../lib/embedded-postgres.ts'
+
+export type Database = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql }
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0]
+/** Either the pool or an open transaction: repositories accept both. */
+export type Queryable = Database | Transaction
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Database
+  }
+}
+
+export const MIGRATIONS_FOLDER = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../schema/migrations')
+const MIGRATION_LOCK = 7_260_001
+
+export interface DbPluginOptions {
+  url: string | undefined
+  poolMax: number
+  embedded: { dir: string, password: string, port: number }
+}
+
+type Unsafe = (query: string, args?: unknown[], options?: { prepare?: boolean }) => unknown
+type Scoped = (...args: unknown[]) => unknown
+interface PatchableSql { unsafe: Unsafe, begin?: Scoped, savepoint?: Scoped }
+
+/**
+ * drizzle runs every query through `sql.unsafe(text, params, { prepare: false })`, so PostgreSQL
+ * parses and plans each one again; measured here, that made a primary-key read 3.6x slower than
+ * the same query prepared. Parameterised queries are single statements whose texts come from
+ * code (a bounded set), so they are sent as prepared statements, which postgres.js caches per
+ * connection by text. Queries without parameters (migrations, multi-statement DDL) are unchanged.
+ * Transactions and savepoints get their own `sql` objects, which are patched the same way.
+ */
+function preferPreparedStatements (sql: PatchableSql): void {
+  const unsafe = sql.unsafe.bind(sql)
+  sql.unsafe = (query, args, options) => unsafe(query, args, args && args.length > 0 ? { ...options, prepare: true } : options)
+  for (const scope of ['begin', 'savepoint'] as const) {
+    const original = sql[scope]?.bind(sql)
+    if (!original) continue
+    sql[scope] = (...args: unknown[]) => {
+      const work = args.pop() as (inner: PatchableSql) => unknown
+      return original(...args, (inner: PatchableSql) => {
+        preferPreparedStatements(inner)
+        return work(inner)
+      })
+    }
+  }
+}
+
+export function connect (url: string, poolMax: number): Database {
+  const client = postgres(url, {
+    max: poolMax,
+    onnotice: () => {},
+    connection: { application_name: 'openhall' }
+  })
+  preferPreparedStatements(client as unknown as PatchableSql)
+  return drizzle({ client, schema, casing: 'snake_case' }) as Database
+}
+
+export async function runMigrations (db: Database): Promise<void> {
+  const reserved = await db.$client.reserve()
+  try {
+    await reserved`select pg_advisory_lock(${MIGRATION_LOCK})`
+    await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER })
+  } finally {
+    await reserved`select pg_advisory_unlock(${MIGRATION_LOCK})`.catch(() => {})
+    reserved.release()
+  }
+}
+
+const PG_RETRYABLE = new Set(['40001', '40P01'])
+
+/** Runs `work` in a transaction, retrying on serialization failures and deadlocks. */
+export async function inTransaction<T> (db: Database, work: (tx: Transaction) => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(work)
+    } catch (error) {
+      const code = (error as { code?: string }).code
+      if (attempt >= attempts || !code || !PG_RETRYABLE.has(code)) throw error
+    }
+  }
+}
+
+export default fp<DbPluginOptions>(async function dbPlugin (app, options) {
+  let url = options.url
+  let stopEmbedded: (() => Promise<void>) | undefined
+  if (!url) {
+    const embedded = await startEmbeddedPostgres({
+      dir: options.embedded.dir,
+      password: options.embedded.password,
+      port: options.embedded.port,
+      database: 'openhall',
+      log: (message) => app.log.debug({ component: 'postgres' }, message.trim())
+    })
+    app.log.info({ port: embedded.port, dir: options.embedded.dir, owned: embedded.owned }, 'embedded PostgreSQL ready')
+    url = embedded.url
+    if (embedded.owned) stopEmbedded = embedded.stop
+  }
+  const db = connect(url, options.poolMax)
+  await runMigrations(db)
+  app.decorate('db', db)
+  app.addHook('onClose', async () => {
+    await db.$client.end({ timeout: 5 })
+    if (stopEmbedded) await stopEmbedded()
+  })
+}, { name: 'db' })

@@ -1,0 +1,168 @@
+/**
+ * `app.timers`: persisted timers that fire once across all instances.
+ *
+ * The `timers` table is the truth; each instance keeps one setTimeout armed for the earliest
+ * pending timer and re-arms it at start-up, when a timer is scheduled anywhere (NOTIFY), and
+ * after every firing. A due timer is claimed with `FOR UPDATE SKIP LOCKED` inside the transaction
+ * that runs its handler and marks it fired, so exactly one instance fires it and a crash
+ * mid-handler leaves it pending for the next attempt.
+ */
+import { and, asc, eq, inArray, isNull, lte, sql } from 'drizzle-orm'
+import fp from 'fastify-plugin'
+import { timers } from '../../schema/index.ts'
+import type { Queryable, Transaction } from './db.ts'
+
+export interface TimerRow {
+  id: string
+  kind: string
+  key: string
+  fireAt: Date
+  intervalSeconds: number | null
+  payload: unknown
+  attempts: number
+}
+
+export type TimerHandler = (tx: Transaction, timer: TimerRow) => Promise<void>
+
+export interface ScheduleInput {
+  kind: string
+  /** idempotency key; scheduling it again moves the timer (and re-arms a fired one) */
+  key: string
+  fireAt: Date
+  payload?: Record<string, unknown>
+  /** recurring: after firing, the timer moves forward by this many seconds */
+  intervalSeconds?: number
+}
+
+export interface Timers {
+  define (kind: string, handler: TimerHandler): void
+  schedule (tx: Queryable, input: ScheduleInput): Promise<void>
+  /** Creates a recurring timer unless it exists (keeping its next firing); updates its interval. */
+  ensureRecurring (tx: Queryable, input: { kind: string, key: string, firstAt: Date, intervalSeconds: number }): Promise<void>
+  cancel (tx: Queryable, key: string): Promise<boolean>
+  /** Fires everything due now (also called by the alarm); returns how many fired here. */
+  fireDue (): Promise<number>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    timers: Timers
+  }
+}
+
+const NOTIFY_CHANNEL = 'openhall_timers'
+/** Upper bound of one alarm, so a wrong system clock or a missed notification heals itself. */
+const MAX_ALARM_MS = 60_000
+const RETRY_BACKOFF_MS = [5_000, 30_000, 120_000, 600_000]
+
+export default fp(async function timersPlugin (app) {
+  const db = app.db
+  const handlers = new Map<string, TimerHandler>()
+  let alarm: NodeJS.Timeout | undefined
+  let closing = false
+  let firing: Promise<number> | undefined
+
+  async function fireOne (): Promise<'fired' | 'none'> {
+    const kinds = [...handlers.keys()]
+    if (kinds.length === 0) return 'none'
+    let claimed: TimerRow | undefined
+    try {
+      return await db.transaction(async (tx) => {
+        const [row] = await tx.select().from(timers)
+          .where(and(isNull(timers.firedAt), lte(timers.fireAt, new Date()), inArray(timers.kind, kinds)))
+          .orderBy(asc(timers.fireAt)).limit(1).for('update', { skipLocked: true })
+        if (!row) return 'none'
+        claimed = row
+        await handlers.get(row.kind)!(tx, row)
+        if (row.intervalSeconds) {
+          const next = Math.max(row.fireAt.getTime() + row.intervalSeconds * 1000, Date.now())
+          await tx.update(timers).set({ fireAt: new Date(next), attempts: 0, lastError: null }).where(eq(timers.id, row.id))
+        } else {
+          await tx.update(timers).set({ firedAt: new Date(), attempts: row.attempts + 1 }).where(eq(timers.id, row.id))
+        }
+        return 'fired'
+      })
+    } catch (error) {
+      if (!claimed) throw error
+      app.log.error({ err: error, timer: claimed.key, kind: claimed.kind }, 'timer handler failed; will retry')
+      const delay = RETRY_BACKOFF_MS[Math.min(claimed.attempts, RETRY_BACKOFF_MS.length - 1)]!
+      await db.update(timers).set({
+        attempts: claimed.attempts + 1,
+        lastError: String((error as Error).message ?? error).slice(0, 1000),
+        fireAt: new Date(Date.now() + delay)
+      }).where(eq(timers.id, claimed.id))
+      return 'fired'
+    }
+  }
+
+  async function fireDue (): Promise<number> {
+    let count = 0
+    // `closing` is set by preClose while this loop awaits
+    for (;;) {
+      if (closing || await fireOne() !== 'fired') return count
+      count++
+    }
+  }
+
+  async function arm () {
+    if (closing) return
+    const kinds = [...handlers.keys()]
+    const [next] = kinds.length === 0
+      ? []
+      : await db.select({ fireAt: timers.fireAt }).from(timers)
+        .where(and(isNull(timers.firedAt), inArray(timers.kind, kinds))).orderBy(asc(timers.fireAt)).limit(1)
+    clearTimeout(alarm)
+    const delay = next ? Math.max(0, next.fireAt.getTime() - Date.now()) : MAX_ALARM_MS
+    alarm = setTimeout(onAlarm, Math.min(delay, MAX_ALARM_MS))
+    alarm.unref()
+  }
+
+  function onAlarm () {
+    firing ??= fireDue()
+      .catch((error: unknown) => { app.log.error({ err: error }, 'firing timers failed'); return 0 })
+      .finally(() => { firing = undefined; arm().catch((error: unknown) => app.log.error({ err: error }, 'arming timers failed')) })
+  }
+
+  const service: Timers = {
+    define (kind, handler) {
+      if (handlers.has(kind)) throw new Error(`timer kind ${kind} is already defined`)
+      handlers.set(kind, handler)
+    },
+    async schedule (tx, input) {
+      await tx.insert(timers).values({
+        kind: input.kind,
+        key: input.key,
+        fireAt: input.fireAt,
+        payload: input.payload ?? {},
+        intervalSeconds: input.intervalSeconds ?? null
+      }).onConflictDoUpdate({
+        target: timers.key,
+        set: { kind: input.kind, fireAt: input.fireAt, payload: input.payload ?? {}, intervalSeconds: input.intervalSeconds ?? null, firedAt: null, attempts: 0, lastError: null }
+      })
+      await tx.execute(sql`select pg_notify(${NOTIFY_CHANNEL}, ${input.key})`)
+    },
+    async ensureRecurring (tx, input) {
+      await tx.insert(timers).values({ kind: input.kind, key: input.key, fireAt: input.firstAt, intervalSeconds: input.intervalSeconds })
+        .onConflictDoUpdate({ target: timers.key, set: { intervalSeconds: input.intervalSeconds } })
+      await tx.execute(sql`select pg_notify(${NOTIFY_CHANNEL}, ${input.key})`)
+    },
+    async cancel (tx, key) {
+      const removed = await tx.delete(timers).where(and(eq(timers.key, key), isNull(timers.firedAt))).returning({ id: timers.id })
+      return removed.length > 0
+    },
+    fireDue
+  }
+
+  app.decorate('timers', service)
+  const listener = await db.$client.listen(NOTIFY_CHANNEL, () => { arm().catch(() => {}) })
+  app.addHook('onReady', async () => {
+    // handlers are defined by plugins registered after this one; fire what is overdue, then arm
+    onAlarm()
+  })
+  app.addHook('preClose', async () => {
+    closing = true
+    clearTimeout(alarm)
+    await listener.unlisten().catch(() => {})
+    await firing
+  })
+}, { name: 'timers', dependencies: ['db'] })

@@ -1,0 +1,66 @@
+/**
+ * Entry point: read the configuration, build the app, listen, and shut down gracefully
+ * (stop accepting, drain, close the pool, then stop the embedded PostgreSQL).
+ */
+import { pathToFileURL } from 'node:url'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from './app.ts'
+import { ConfigError, loadConfig, type Config } from './config.ts'
+
+export interface StartOptions {
+  /** runs after the server listens, e.g. the demo county seed */
+  afterStart?: (app: FastifyInstance, config: Config) => Promise<void>
+}
+
+function announceAdministrator (result: { created: boolean, username?: string, oneTimePassword?: string | null }) {
+  if (!result.created) return
+  const lines = result.oneTimePassword
+    ? [`  username: ${result.username}`, `  one-time password: ${result.oneTimePassword}`, '  (shown once; you will be asked to choose a new password at first sign-in)']
+    : [`  username: ${result.username}`, '  password: the ADMIN_PASSWORD you configured']
+  // deliberately not through the logger: logs are shipped elsewhere, this is for the operator's terminal
+  process.stdout.write(['', 'OpenHall created the hall administrator:', ...lines, ''].join('\n') + '\n')
+}
+
+export async function startServer (options: StartOptions = {}): Promise<FastifyInstance> {
+  let config: Config
+  try {
+    config = loadConfig(process.env)
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`)
+      process.exit(1)
+    }
+    throw error
+  }
+
+  const app = await buildApp(config)
+  let shuttingDown = false
+  const shutdown = (signal: string) => {
+    if (shuttingDown) return
+    shuttingDown = true
+    app.log.info({ signal }, 'shutting down')
+    const force = setTimeout(() => process.exit(1), 20_000)
+    force.unref()
+    app.close().then(() => process.exit(0), (error: unknown) => {
+      app.log.error({ err: error }, 'shutdown failed')
+      process.exit(1)
+    })
+  }
+  process.on('SIGINT', () => shutdown('SIGINT'))
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+
+  await app.ready()
+  // before listening, so that /ready answering implies the hall has an administrator
+  announceAdministrator(await app.services.accounts.ensureAdministrator(config.admin))
+  await app.listen({ port: config.port, host: config.host })
+  if (options.afterStart) await options.afterStart(app, config)
+  app.log.info({ url: config.publicUrl }, 'OpenHall is ready')
+  return app
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  startServer().catch((error: unknown) => {
+    process.stderr.write(`OpenHall failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`)
+    process.exit(1)
+  })
+}

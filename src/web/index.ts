@@ -1,0 +1,56 @@
+/**
+ * The web shell: server-rendered pages (Eta through @fastify/view, escaping by default), assets
+ * served by OpenHall itself (Pico CSS from node_modules, small ES modules), zh-CN first with an
+ * English switch. Page routes use the same policy layer as the API; their failures become pages
+ * (or a redirect to sign in) instead of problem+json.
+ */
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import fastifyStatic from '@fastify/static'
+import view from '@fastify/view'
+import { Eta } from 'eta'
+import type { FastifyError, FastifyPluginAsync } from 'fastify'
+import { toProblem } from '../plugins/errors.ts'
+import { adminPages } from './pages/admin.pages.ts'
+import { auditPages } from './pages/audit.pages.ts'
+import { noticesPages } from './pages/notices.pages.ts'
+import { shellPages } from './pages/shell.pages.ts'
+import { pageContext, renderPage } from './render.ts'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const picoCss = path.dirname(createRequire(import.meta.url).resolve('@picocss/pico/css/pico.min.css'))
+
+export interface WebOptions { secureCookie: boolean, signInPerMinute: number, production: boolean }
+
+export const webModule: FastifyPluginAsync<WebOptions> = async (app, options) => {
+  const views = path.join(here, 'views')
+  await app.register(view, {
+    engine: { eta: new Eta({ views, cache: options.production, autoEscape: true }) },
+    root: views,
+    production: options.production
+  })
+  await app.register(fastifyStatic, { root: path.join(here, 'assets'), prefix: '/assets/', index: false, maxAge: options.production ? '1h' : 0 })
+  await app.register(fastifyStatic, { root: picoCss, prefix: '/assets/vendor/', decorateReply: false, index: false, maxAge: options.production ? '1d' : 0 })
+
+  app.setErrorHandler(async function renderPageError (error: FastifyError, request, reply) {
+    const problem = toProblem(error, request)
+    if (['AUTH_REQUIRED', 'SESSION_INVALID', 'SESSION_EXPIRED'].includes(problem.code)) {
+      return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`)
+    }
+    if (problem.code === 'PASSWORD_CHANGE_REQUIRED') return reply.redirect('/account/password')
+    if (problem.status >= 500) request.log.error({ err: error }, 'page failed')
+    else request.log.info({ code: problem.code, status: problem.status }, 'page refused')
+    const { t } = pageContext(request)
+    const message = problem.status === 404
+      ? t('error.notFound')
+      : problem.status === 403 ? t('error.forbidden') : problem.status >= 500 ? t('error.internal', { requestId: problem.requestId }) : problem.detail
+    reply.code(problem.status)
+    return renderPage(request, reply, 'error', { title: t('error.title'), status: problem.status, message })
+  })
+
+  await app.register(shellPages, { cookieName: app.auth.cookieName, secureCookie: options.secureCookie, signInPerMinute: options.signInPerMinute })
+  await app.register(adminPages)
+  await app.register(auditPages)
+  await app.register(noticesPages)
+}

@@ -1,0 +1,26 @@
+/**
+ * The navigation of the web shell. Each module's pages add their entries here; an entry shows
+ * only to principals who may attempt its action (the same policy the routes enforce).
+ */
+import { mayAttempt, type Action, type Principal } from '../lib/policy.ts'
+
+export interface NavItem {
+  href: string
+  labelKey: string
+  /** shown to everyone when absent; to signed-in users with a permitted role otherwise */
+  actions?: Action[]
+}
+
+export const NAVIGATION: NavItem[] = [
+  { href: '/', labelKey: 'nav.home' },
+  { href: '/notices', labelKey: 'nav.notices' },
+  { href: '/admin/accounts', labelKey: 'nav.accounts', actions: ['accounts.read'] },
+  { href: '/admin/departments', labelKey: 'nav.departments', actions: ['departments.manage', 'windows.manage'] },
+  { href: '/admin/calendar', labelKey: 'nav.calendar', actions: ['calendar.manage'] },
+  { href: '/audit', labelKey: 'nav.audit', actions: ['audit.read'] },
+  { href: '/docs', labelKey: 'nav.docs' }
+]
+
+export function navigationFor (principal: Principal | null): NavItem[] {
+  return NAVIGATION.filter((item) => !item.actions || (principal !== null && item.actions.some((action) => mayAttempt(principal, action))))
+}

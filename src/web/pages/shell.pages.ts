@@ -1,0 +1,114 @@
+/** The shell: home per role, sign-in and sign-out, language switch, the user's own account. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { actorOf } from '../../lib/actor.ts'
+import { isClientError } from '../../lib/errors.ts'
+import { StrictObject, Uuid } from '../../lib/http-schemas.ts'
+import { ChangePasswordSchema } from '../../modules/accounts/accounts.schemas.ts'
+import { checked, safeNext } from '../forms.ts'
+import { LANGUAGE_COOKIE } from '../i18n.ts'
+import { navigationFor } from '../navigation.ts'
+import { messageFor, renderPage } from '../render.ts'
+import { scopeNames } from './scope-names.ts'
+
+export interface ShellPagesOptions { cookieName: string, secureCookie: boolean, signInPerMinute: number }
+
+export const shellPages: FastifyPluginAsyncTypebox<ShellPagesOptions> = async (app, options) => {
+  const { accounts, sessions, notices, departments } = app.services
+  const cookie = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: options.secureCookie }
+
+  app.get('/', { config: { policy: 'public' } }, async (request, reply) => {
+    const principal = request.principal
+    const names = principal ? await scopeNames(departments) : {}
+    return renderPage(request, reply, 'home', {
+      title: request.principal ? principal!.displayName : 'OpenHall',
+      notices: await notices.listVisible(principal, 10),
+      grants: principal?.grants.map((grant) => ({ ...grant, scopeName: grant.scopeId ? names[grant.scopeId] : undefined })) ?? [],
+      tasks: principal ? [...navigationFor(principal).filter((item) => item.actions), { href: '/account', labelKey: 'nav.account' }] : []
+    })
+  })
+
+  app.get('/login', {
+    config: { policy: 'public' },
+    schema: { querystring: StrictObject({ next: Type.Optional(Type.String({ maxLength: 500 })) }) }
+  }, async (request, reply) => {
+    if (request.principal) return reply.redirect(safeNext(request.query.next))
+    return renderPage(request, reply, 'login', { title: 'Sign in', next: safeNext(request.query.next) })
+  })
+
+  app.post('/login', {
+    config: { policy: 'public', rateLimit: { max: options.signInPerMinute, timeWindow: '1 minute' } },
+    schema: {
+      body: StrictObject({
+        username: Type.String({ maxLength: 64 }),
+        password: Type.String({ maxLength: 256 }),
+        next: Type.Optional(Type.String({ maxLength: 500 }))
+      })
+    }
+  }, async (request, reply) => {
+    const { username, password, next } = request.body
+    try {
+      const session = await sessions.signIn({ username, password, ip: request.ip, userAgent: request.headers['user-agent'], requestId: String(request.id) })
+      reply.setCookie(options.cookieName, session.token, { ...cookie, expires: new Date(session.expiresAt) })
+      return reply.redirect(session.account.mustChangePassword ? '/account/password' : safeNext(next))
+    } catch (error) {
+      if (!isClientError(error)) throw error
+      reply.code(error.statusCode)
+      return renderPage(request, reply, 'login', { title: 'Sign in', next: safeNext(next), username, error: messageFor(request, error) })
+    }
+  })
+
+  app.post('/logout', { config: { policy: 'authenticated', allowPendingPasswordChange: true } }, async (request, reply) => {
+    await sessions.signOut(actorOf(request))
+    return reply.clearCookie(options.cookieName, { path: '/' }).redirect('/')
+  })
+
+  app.get('/lang/:lang', {
+    config: { policy: 'public' },
+    schema: {
+      params: StrictObject({ lang: Type.Enum(['zh-CN', 'en']) }),
+      querystring: StrictObject({ next: Type.Optional(Type.String({ maxLength: 500 })) })
+    }
+  }, async (request, reply) => {
+    reply.setCookie(LANGUAGE_COOKIE, request.params.lang, { path: '/', sameSite: 'lax', maxAge: 365 * 24 * 3600 })
+    return reply.redirect(safeNext(request.query.next))
+  })
+
+  app.get('/account', {
+    config: { policy: 'authenticated' },
+    schema: { querystring: StrictObject({ done: Type.Optional(Type.Enum(['password'])) }) }
+  }, async (request, reply) => {
+    const actor = actorOf(request)
+    return renderPage(request, reply, 'account', {
+      title: 'Account',
+      account: await accounts.getAccount(actor.principal.accountId),
+      sessions: await sessions.listOwnSessions(actor),
+      messageKey: request.query.done === 'password' ? 'password.changed' : undefined
+    })
+  })
+
+  app.post('/account/sessions/:sessionId/revoke', {
+    config: { policy: 'authenticated' },
+    schema: { params: StrictObject({ sessionId: Uuid }) }
+  }, async (request, reply) => {
+    await sessions.revokeOwnSession(actorOf(request), request.params.sessionId)
+    return reply.redirect('/account')
+  })
+
+  app.get('/account/password', { config: { policy: 'authenticated', allowPendingPasswordChange: true } }, async (request, reply) =>
+    renderPage(request, reply, 'password', { title: 'Password' }))
+
+  app.post('/account/password', {
+    config: { policy: 'authenticated', allowPendingPasswordChange: true },
+    schema: { body: StrictObject({ currentPassword: Type.String({ maxLength: 256 }), newPassword: Type.String({ maxLength: 256 }) }) }
+  }, async (request, reply) => {
+    try {
+      await accounts.changeOwnPassword(actorOf(request), checked(ChangePasswordSchema, request.body))
+      return reply.redirect('/account?done=password')
+    } catch (error) {
+      if (!isClientError(error)) throw error
+      reply.code(error.statusCode)
+      return renderPage(request, reply, 'password', { title: 'Password', error: messageFor(request, error) })
+    }
+  })
+}

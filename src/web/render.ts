@@ -1,0 +1,45 @@
+/**
+ * Rendering pages: every template receives the layout context (language, translator, the
+ * signed-in principal, navigation, current path) plus its own data. Eta escapes by default.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { hasMessage, LANGUAGE_COOKIE, pickLanguage, translator, type Language, type Translate } from './i18n.ts'
+import { navigationFor } from './navigation.ts'
+
+export interface PageContext {
+  lang: Language
+  t: Translate
+  principal: FastifyRequest['principal']
+  nav: ReturnType<typeof navigationFor>
+  path: string
+  /** formats an instant in the hall's time zone */
+  time: (value: string | Date | null | undefined) => string
+}
+
+const FORMATTERS: Record<Language, Intl.DateTimeFormat> = {
+  'zh-CN': new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', dateStyle: 'medium', timeStyle: 'medium' }),
+  en: new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', dateStyle: 'medium', timeStyle: 'medium' })
+}
+
+export function pageContext (request: FastifyRequest): PageContext {
+  const lang = pickLanguage(request.cookies[LANGUAGE_COOKIE], request.headers['accept-language'])
+  return {
+    lang,
+    t: translator(lang),
+    principal: request.principal,
+    nav: navigationFor(request.principal),
+    path: request.url.split('?')[0] ?? '/',
+    time: (value) => (value ? FORMATTERS[lang].format(new Date(value)) : '')
+  }
+}
+
+export function renderPage (request: FastifyRequest, reply: FastifyReply, view: string, data: Record<string, unknown> = {}) {
+  reply.header('cache-control', 'no-store')
+  return reply.view(view, { ...pageContext(request), ...data })
+}
+
+/** A user-facing message for a coded error, in the page's language. */
+export function messageFor (request: FastifyRequest, error: { code?: string, message: string }): string {
+  const { t } = pageContext(request)
+  return error.code && hasMessage(`errors.${error.code}`) ? t(`errors.${error.code}`) : error.message
+}

@@ -1,0 +1,13 @@
+import t from 'tap'
+import { canonicalJson } from '../../src/lib/canonical-json.ts'
+
+t.test('keys are sorted at every level, whitespace is gone, undefined members are dropped', async (t) => {
+  t.equal(canonicalJson({ b: 1, a: { d: [3, { z: true, y: null }], c: 'x' }, u: undefined }), '{"a":{"c":"x","d":[3,{"y":null,"z":true}]},"b":1}')
+  t.equal(canonicalJson({ 价格: 100, amount: -0.5 }), '{"amount":-0.5,"价格":100}')
+})
+
+t.test('values that have no canonical form are refused', async (t) => {
+  t.throws(() => canonicalJson({ a: Number.NaN }), /finite/)
+  t.throws(() => canonicalJson({ a: new Date() }), /plain object/)
+  t.throws(() => canonicalJson({ a: 10n }), /unsupported/)
+})
