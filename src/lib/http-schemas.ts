@@ -5,7 +5,7 @@
 import { Type, type TProperties, type TSchema } from 'typebox'
 
 /** A closed object: unknown properties fail validation instead of being dropped. */
-export function StrictObject<T extends TProperties> (properties: T, options: { description?: string, $id?: string } = {}) {
+export function StrictObject<T extends TProperties> (properties: T, options: { description?: string, $id?: string, minProperties?: number } = {}) {
   return Type.Object(properties, { ...options, additionalProperties: false })
 }
 

@@ -97,7 +97,7 @@ t.test('every JSON body route survives fuzzing from its own schema', async (t) =
       await fc.assert(fc.asyncProperty(fc.jsonValue(), async (payload) => {
         const response = await send(payload)
         return response.statusCode < 500 && (response.statusCode < 400 || response.headers['content-type'] === 'application/problem+json; charset=utf-8')
-      }), { numRuns: 25 })
+      }), { numRuns: 60 })
 
       const valid = arbitraryFor(route.schema).filter((value) => typeof value === 'object' && value !== null && !Array.isArray(value)) as fc.Arbitrary<Record<string, unknown>>
       const broken = valid.chain((body) => {

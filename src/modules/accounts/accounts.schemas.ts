@@ -67,7 +67,7 @@ export const UpdateAccountSchema = StrictObject({
   email: Type.Optional(Nullable(Email)),
   phone: Type.Optional(Nullable(Phone)),
   status: Type.Optional(Type.Enum(ACCOUNT_STATUSES))
-})
+}, { minProperties: 1 })
 export type UpdateAccount = Static<typeof UpdateAccountSchema>
 
 export const ChangePasswordSchema = StrictObject({ currentPassword: Password, newPassword: Password })

@@ -28,7 +28,7 @@ export type DepartmentView = Static<typeof DepartmentSchema>
 
 export const CreateDepartmentSchema = StrictObject({ code: Code, name: Name, nameEn: Type.Optional(Name) })
 export type CreateDepartment = Static<typeof CreateDepartmentSchema>
-export const UpdateDepartmentSchema = StrictObject({ name: Type.Optional(Name), nameEn: Type.Optional(Nullable(Name)) })
+export const UpdateDepartmentSchema = StrictObject({ name: Type.Optional(Name), nameEn: Type.Optional(Nullable(Name)) }, { minProperties: 1 })
 export type UpdateDepartment = Static<typeof UpdateDepartmentSchema>
 
 export const CreateWindowSchema = StrictObject({
@@ -38,7 +38,7 @@ export const CreateWindowSchema = StrictObject({
   departmentId: Type.Optional(Nullable(Uuid))
 })
 export type CreateWindow = Static<typeof CreateWindowSchema>
-export const UpdateWindowSchema = StrictObject({ name: Type.Optional(Name), active: Type.Optional(Type.Boolean()) })
+export const UpdateWindowSchema = StrictObject({ name: Type.Optional(Name), active: Type.Optional(Type.Boolean()) }, { minProperties: 1 })
 export type UpdateWindow = Static<typeof UpdateWindowSchema>
 
 export const DepartmentParams = StrictObject({ departmentId: Uuid })
