@@ -46,7 +46,7 @@ export const webModule: FastifyPluginAsync<WebOptions> = async (app, options) =>
       ? t('error.notFound')
       : problem.status === 403 ? t('error.forbidden') : problem.status >= 500 ? t('error.internal', { requestId: problem.requestId }) : problem.detail
     reply.code(problem.status)
-    return renderPage(request, reply, 'error', { title: t('error.title'), status: problem.status, message })
+    return renderPage(request, reply, 'error', { titleKey: 'error.title', status: problem.status, message })
   })
 
   await app.register(shellPages, { cookieName: app.auth.cookieName, secureCookie: options.secureCookie, signInPerMinute: options.signInPerMinute })

@@ -26,6 +26,7 @@ import type { BlobInfo, BlobStore, ByteRange, PutOptions, UploadState, UploadedP
 import { BlobKeyInvalid, BlobNotFound, BlobRetained, BlobTooLarge, UploadPartInvalid } from '../errors.ts'
 import { constantTimeEqual, hmacSha256 } from '../crypto-bits.ts'
 import { ByteMeter, HashingStream, assertExpectedDigest, bufferChunks } from './hashing.ts'
+import { DEFAULT_CONTENT_TYPE, decodeMetadata, encodeMetadata } from './metadata.ts'
 import {
   MAX_PART_SIZE, assertValidKey, assertValidLinkLifetime, assertValidPartNumber, isValidKey,
   orderPartsForAssembly, resolveRange
@@ -41,16 +42,6 @@ export interface FsBlobStoreOptions {
   now?: () => number
 }
 
-interface MetaRecord {
-  key: string
-  size: number
-  sha256: string
-  contentType: string
-  retained: boolean
-  createdAt: string
-}
-
-const DEFAULT_CONTENT_TYPE = 'application/octet-stream'
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 export function createFsBlobStore ({ root, linkBase, linkSecret, now = Date.now }: FsBlobStoreOptions): BlobStore {
@@ -85,21 +76,12 @@ export function createFsBlobStore ({ root, linkBase, linkSecret, now = Date.now 
       if (isMissing(error)) return null
       throw error
     }
-    const record = JSON.parse(text) as MetaRecord
-    return {
-      key,
-      size: record.size,
-      sha256: record.sha256,
-      contentType: record.contentType,
-      retained: record.retained,
-      createdAt: new Date(record.createdAt)
-    }
+    return decodeMetadata(key, text)
   }
 
   async function stageMeta (info: BlobInfo): Promise<string> {
-    const record: MetaRecord = { ...info, createdAt: info.createdAt.toISOString() }
     const staged = stagingPath()
-    await writeFileDurably(staged, JSON.stringify(record))
+    await writeFileDurably(staged, encodeMetadata(info))
     return staged
   }
 

@@ -29,6 +29,7 @@ import { Client, S3Error, type ClientOptions } from 'minio'
 import type { BlobInfo, BlobStore, ByteRange, PutOptions, UploadState, UploadedPart } from './types.ts'
 import { BlobNotFound, BlobRetained, BlobTooLarge, UploadPartInvalid } from '../errors.ts'
 import { ByteMeter, assertExpectedDigest, bufferChunks, digestStream } from './hashing.ts'
+import { DEFAULT_CONTENT_TYPE, decodeMetadata, encodeMetadata } from './metadata.ts'
 import {
   MAX_PART_SIZE, MIN_PART_SIZE, assertValidKey, assertValidLinkLifetime, assertValidPartNumber,
   orderPartsForAssembly, resolveRange
@@ -46,17 +47,6 @@ export interface S3BlobStoreOptions {
   /** create the bucket on first use when it is missing */
   createBucket?: boolean
 }
-
-interface SidecarRecord {
-  key: string
-  size: number
-  sha256: string
-  contentType: string
-  retained: boolean
-  createdAt: string
-}
-
-const DEFAULT_CONTENT_TYPE = 'application/octet-stream'
 
 /** S3 error codes meaning the object or upload addressed does not exist. */
 const MISSING_OBJECT = new Set(['NoSuchKey', 'NotFound'])
@@ -108,20 +98,11 @@ export function createS3BlobStore (options: S3BlobStoreOptions): BlobStore {
       if (isMissingObject(error)) return null
       throw error
     }
-    const record = JSON.parse(text) as SidecarRecord
-    return {
-      key,
-      size: record.size,
-      sha256: record.sha256,
-      contentType: record.contentType,
-      retained: record.retained,
-      createdAt: new Date(record.createdAt)
-    }
+    return decodeMetadata(key, text)
   }
 
   async function writeSidecar (info: BlobInfo): Promise<void> {
-    const record: SidecarRecord = { ...info, createdAt: info.createdAt.toISOString() }
-    const body = Buffer.from(JSON.stringify(record))
+    const body = Buffer.from(encodeMetadata(info))
     await client.putObject(bucket, sidecarName(info.key), body, body.length, { 'Content-Type': 'application/json' })
   }
 

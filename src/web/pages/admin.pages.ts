@@ -30,7 +30,7 @@ export const adminPages: FastifyPluginAsyncTypebox = async (app) => {
   async function showAccounts (request: FastifyRequest, reply: FastifyReply, extra: { q?: string, error?: string, oneTimePassword?: string | null }) {
     const list = await accounts.listAccounts({ q: extra.q, limit: 200, offset: 0 })
     return renderPage(request, reply, 'admin/accounts', {
-      title: 'Accounts',
+      titleKey: 'nav.accounts',
       accounts: list.items,
       total: list.total,
       roles: ROLES,
@@ -150,7 +150,7 @@ export const adminPages: FastifyPluginAsyncTypebox = async (app) => {
     const principal = actorOf(request).principal
     const allDepartments = await departments.listDepartments()
     return renderPage(request, reply, 'admin/departments', {
-      title: 'Departments',
+      titleKey: 'nav.departments',
       // a department administrator sees and manages the windows of its own departments
       departments: allDepartments.filter((department) => canAccess(principal, 'windows.manage', { departmentId: department.id })),
       departmentNames: Object.fromEntries(allDepartments.map((department) => [department.id, department.name])),
@@ -198,7 +198,7 @@ export const adminPages: FastifyPluginAsyncTypebox = async (app) => {
     const { lang } = pageContext(request)
     const grid = yearGrid(year, days, lang)
     return renderPage(request, reply, 'admin/calendar', {
-      title: 'Calendar', year, days, months: grid.months, workingDayCount: grid.workingDayCount, ...extra
+      titleKey: 'nav.calendar', year, days, months: grid.months, workingDayCount: grid.workingDayCount, ...extra
     })
   }
 

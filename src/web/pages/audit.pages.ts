@@ -21,7 +21,7 @@ export const auditPages: FastifyPluginAsyncTypebox = async (app) => {
     const actors = new Map<string, string>()
     for (const id of actorIds) actors.set(id, (await accounts.getAccount(id).catch(() => null))?.displayName ?? id)
     return renderPage(request, reply, 'audit', {
-      title: 'Audit',
+      titleKey: 'audit.title',
       filter,
       entries: page.items.map((entry) => ({ ...entry, actorName: entry.actorId ? actors.get(entry.actorId) : null })),
       key: audit.publicKey(),

@@ -18,7 +18,7 @@ export const noticesPages: FastifyPluginAsyncTypebox = async (app) => {
     const principal = request.principal
     const canPublish = principal !== null && mayAttempt(principal, 'notices.publish')
     return renderPage(request, reply, 'notices', {
-      title: 'Notices',
+      titleKey: 'notices.title',
       notices: await notices.listVisible(principal, 100),
       canPublish,
       withdrawable: (notice: NoticeView) => canPublish && mayWithdraw(principal, notice.publishedBy),

@@ -21,7 +21,7 @@ export const shellPages: FastifyPluginAsyncTypebox<ShellPagesOptions> = async (a
     const principal = request.principal
     const names = principal ? await scopeNames(departments) : {}
     return renderPage(request, reply, 'home', {
-      title: request.principal ? principal!.displayName : 'OpenHall',
+      titleKey: 'nav.home',
       notices: await notices.listVisible(principal, 10),
       grants: principal?.grants.map((grant) => ({ ...grant, scopeName: grant.scopeId ? names[grant.scopeId] : undefined })) ?? [],
       tasks: principal ? [...navigationFor(principal).filter((item) => item.actions), { href: '/account', labelKey: 'nav.account' }] : []
@@ -33,7 +33,7 @@ export const shellPages: FastifyPluginAsyncTypebox<ShellPagesOptions> = async (a
     schema: { querystring: StrictObject({ next: Type.Optional(Type.String({ maxLength: 500 })) }) }
   }, async (request, reply) => {
     if (request.principal) return reply.redirect(safeNext(request.query.next))
-    return renderPage(request, reply, 'login', { title: 'Sign in', next: safeNext(request.query.next) })
+    return renderPage(request, reply, 'login', { titleKey: 'login.title', next: safeNext(request.query.next) })
   })
 
   app.post('/login', {
@@ -54,7 +54,7 @@ export const shellPages: FastifyPluginAsyncTypebox<ShellPagesOptions> = async (a
     } catch (error) {
       if (!isClientError(error)) throw error
       reply.code(error.statusCode)
-      return renderPage(request, reply, 'login', { title: 'Sign in', next: safeNext(next), username, error: messageFor(request, error) })
+      return renderPage(request, reply, 'login', { titleKey: 'login.title', next: safeNext(next), username, error: messageFor(request, error) })
     }
   })
 
@@ -80,7 +80,7 @@ export const shellPages: FastifyPluginAsyncTypebox<ShellPagesOptions> = async (a
   }, async (request, reply) => {
     const actor = actorOf(request)
     return renderPage(request, reply, 'account', {
-      title: 'Account',
+      titleKey: 'account.title',
       account: await accounts.getAccount(actor.principal.accountId),
       sessions: await sessions.listOwnSessions(actor),
       messageKey: request.query.done === 'password' ? 'password.changed' : undefined
@@ -96,7 +96,7 @@ export const shellPages: FastifyPluginAsyncTypebox<ShellPagesOptions> = async (a
   })
 
   app.get('/account/password', { config: { policy: 'authenticated', allowPendingPasswordChange: true } }, async (request, reply) =>
-    renderPage(request, reply, 'password', { title: 'Password' }))
+    renderPage(request, reply, 'password', { titleKey: 'password.title' }))
 
   app.post('/account/password', {
     config: { policy: 'authenticated', allowPendingPasswordChange: true },
@@ -108,7 +108,7 @@ export const shellPages: FastifyPluginAsyncTypebox<ShellPagesOptions> = async (a
     } catch (error) {
       if (!isClientError(error)) throw error
       reply.code(error.statusCode)
-      return renderPage(request, reply, 'password', { title: 'Password', error: messageFor(request, error) })
+      return renderPage(request, reply, 'password', { titleKey: 'password.title', error: messageFor(request, error) })
     }
   })
 }
