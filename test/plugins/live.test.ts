@@ -185,3 +185,17 @@ t.test('a bad token cannot open a socket', async (t) => {
   const { app } = await buildTestApp(t, { listen: true })
   await t.rejects(connectLive(baseUrl(app), 'ohs_forged'), /401/)
 })
+
+t.test('a client that stops answering pings is dropped by the heartbeat', async (t) => {
+  const { app } = await buildTestApp(t, { listen: true, env: { LIVE_HEARTBEAT_SECONDS: '1' } })
+  const client = await connectLive(baseUrl(app))
+  await client.next((m) => m.type === 'welcome')
+  // a frozen client: its TCP stream is not read, so no pong goes back
+  const raw = (client.socket as unknown as { _socket: { pause (): void, resume (): void } })._socket
+  raw.pause()
+  await new Promise((resolve) => setTimeout(resolve, 3500))
+  raw.resume()
+  const closed = await Promise.race([client.closed, new Promise<null>((resolve) => setTimeout(() => resolve(null), 2000))])
+  t.ok(closed, 'the server had terminated the connection')
+  t.equal(closed?.code, 1006, 'without a closing handshake: the peer was unresponsive')
+})
