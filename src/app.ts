@@ -20,6 +20,7 @@ import docsPlugin from './plugins/docs.ts'
 import errorsPlugin from './plugins/errors.ts'
 import httpPlugin from './plugins/http.ts'
 import livePlugin from './plugins/live.ts'
+import pkiPlugin from './plugins/pki.ts'
 import servicesPlugin from './plugins/services.ts'
 import storagePlugin from './plugins/storage.ts'
 import timersPlugin from './plugins/timers.ts'
@@ -28,9 +29,12 @@ import { auditModule } from './modules/audit/index.ts'
 import { calendarModule } from './modules/calendar/index.ts'
 import { departmentsModule } from './modules/departments/index.ts'
 import { downloadsModule } from './modules/downloads/index.ts'
+import { escrowsModule } from './modules/escrows/index.ts'
 import { healthModule } from './modules/health/index.ts'
 import { liveModule } from './modules/live/index.ts'
 import { noticesModule } from './modules/notices/index.ts'
+import { pkiModule } from './modules/pki/index.ts'
+import { sealedBidsModule } from './modules/sealed-bids/index.ts'
 import { sessionsModule } from './modules/sessions/index.ts'
 import { webModule } from './web/index.ts'
 
@@ -87,6 +91,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(auditPlugin, { masterKey, checkpointMinutes: config.audit.checkpointMinutes })
   await app.register(calendarPlugin)
   await app.register(livePlugin, { heartbeatSeconds: config.live.heartbeatSeconds, maxBufferedBytes: config.live.maxBufferedBytes })
+  await app.register(pkiPlugin, { masterKey, hallName: config.hallName, publicUrl: config.publicUrl, trustedRootsFile: config.pki.trustedRootsFile })
   await app.register(docsPlugin, { version: packageJson.version })
 
   // domains
@@ -94,7 +99,10 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(calendarModule, { prefix: '/api' })
   await app.register(departmentsModule, { prefix: '/api' })
   await app.register(accountsModule, { prefix: '/api', lockout: { maxFailures: config.login.maxFailures, lockoutMinutes: config.login.lockoutMinutes } })
+  await app.register(pkiModule, { prefix: '/api', hallName: config.hallName, certificateDays: config.pki.certificateDays, publicUrl: config.publicUrl })
   await app.register(sessionsModule, { prefix: '/api', signInPerMinute: config.login.rateLimitPerMinute })
+  await app.register(escrowsModule, { prefix: '/api', masterKey })
+  await app.register(sealedBidsModule, { prefix: '/api' })
   await app.register(auditModule, { prefix: '/api' })
   await app.register(liveModule, { prefix: '/api' })
   await app.register(noticesModule, { prefix: '/api' })

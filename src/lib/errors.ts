@@ -1,11 +1,44 @@
 /**
  * Coded errors. Every error a user can cause carries a stable `code` and an HTTP status; the one
- * error handler (src/plugins/errors.ts) turns it into application/problem+json. Domain modules
- * declare theirs in <domain>.errors.ts with `createError` from @fastify/error.
+ * error handler (src/plugins/errors.ts) turns it into application/problem+json. Modules declare
+ * theirs in <domain>.errors.ts with `createError`, which has @fastify/error's signature but no
+ * Node dependency, because the sealed-bid and CMS code that throws them also runs in browsers.
  */
-import createError from '@fastify/error'
+export interface CodedError<C extends string = string, S extends number = number> extends Error {
+  readonly code: C
+  readonly statusCode: S
+}
 
-export { createError }
+export interface CodedErrorConstructor<C extends string, S extends number, A extends unknown[]> {
+  new (...args: A): CodedError<C, S>
+  readonly prototype: CodedError<C, S>
+}
+
+/** printf-style %s / %d / %i / %j, as @fastify/error formats its messages */
+function format (template: string, args: unknown[]): string {
+  let index = 0
+  return template.replace(/%[sdij%]/g, (token) => {
+    if (token === '%%') return '%'
+    const value = args[index++]
+    if (token === '%j') return JSON.stringify(value)
+    if (token === '%d' || token === '%i') return String(token === '%i' ? Math.trunc(Number(value)) : Number(value))
+    return String(value)
+  })
+}
+
+export function createError<C extends string, S extends number = 500, A extends unknown[] = [unknown?, unknown?, unknown?]> (
+  code: C, template: string, statusCode?: S
+): CodedErrorConstructor<C, S, A> {
+  const status = (statusCode ?? 500) as S
+  return class extends Error implements CodedError<C, S> {
+    readonly code = code
+    readonly statusCode = status
+    constructor (...args: A) {
+      super(format(template, args))
+      this.name = 'CodedError'
+    }
+  }
+}
 
 /** True for errors that carry a stable code and a 4xx status (user-caused, logged at info). */
 export function isClientError (error: unknown): error is Error & { code: string, statusCode: number } {

@@ -62,7 +62,12 @@ export const ACTIONS = {
   'calendar.manage': ['hall_admin'],
   'audit.read': ['hall_admin', 'supervisor'],
   'audit.checkpoint': ['hall_admin', 'supervisor'],
-  'notices.publish': ['hall_admin', 'dept_admin', 'supervisor']
+  'notices.publish': ['hall_admin', 'dept_admin', 'supervisor'],
+  'certificates.manage': ['hall_admin'],
+  'certificates.seal': ['hall_admin', 'dept_admin'],
+  'trust.manage': ['hall_admin'],
+  'escrows.create': ['hall_admin', 'agency', 'tenderer'],
+  'escrows.read': ['hall_admin', 'supervisor', 'agency', 'tenderer']
 } as const satisfies Record<string, readonly Role[]>
 export type Action = keyof typeof ACTIONS
 

@@ -9,18 +9,18 @@
  * Checkpoints are taken by a recurring timer under an advisory lock (one instance at a time),
  * signed with the platform's Ed25519 audit key sealed under the master key.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify as verifySignature, type KeyObject } from 'node:crypto'
+import { generateKeyPairSync, sign, verify as verifySignature } from 'node:crypto'
 import { asc, eq, sql } from 'drizzle-orm'
 import fp from 'fastify-plugin'
-import { auditCheckpointHeads, auditCheckpoints, auditStreams, platformKeys } from '../../schema/index.ts'
+import { auditCheckpointHeads, auditCheckpoints, auditStreams } from '../../schema/index.ts'
 import {
   CHAIN_PREFIX, GENESIS_HASH, StreamVerifier, canonicalPayload, checkpointHash, entryDigest,
   type AuditBreak, type CheckpointHead
 } from '../lib/audit-chain.ts'
 import type { Actor } from '../lib/actor.ts'
-import { sha256Hex } from '../lib/crypto-bits.ts'
 import type { MasterKey } from '../lib/master-key.ts'
 import type { Database, Queryable, Transaction } from './db.ts'
+import { ensurePlatformKey, findPlatformKey, type PlatformKey } from './platform-keys.ts'
 
 export interface AuditRecord {
   actorId: string | null
@@ -73,41 +73,20 @@ export function streamOf (subjectType: string, subjectId: string): string {
   return `${subjectType}:${subjectId}`
 }
 
-interface SigningKey { keyId: string, privateKey: KeyObject, publicKey: KeyObject, publicKeyPem: string }
+type SigningKey = Pick<PlatformKey, 'keyId' | 'privateKey' | 'publicKey' | 'publicKeyPem'>
 
 /**
  * The platform's checkpoint key, created on first start. With `create: false` (the offline
  * verifier) a missing key yields a throwaway one, so any checkpoint present fails verification.
  */
 export async function loadSigningKey (db: Database, masterKey: MasterKey, options: { create: boolean } = { create: true }): Promise<SigningKey> {
-  let [row] = await db.select().from(platformKeys).where(eq(platformKeys.purpose, KEY_PURPOSE))
-  if (!row && !options.create) {
+  if (!options.create) {
+    const existing = await findPlatformKey(db, masterKey, KEY_PURPOSE)
+    if (existing) return existing
     const { privateKey, publicKey } = generateKeyPairSync('ed25519')
     return { keyId: 'missing', privateKey, publicKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() }
   }
-  if (!row) {
-    const { privateKey, publicKey } = generateKeyPairSync('ed25519')
-    const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
-    const der = publicKey.export({ type: 'spki', format: 'der' })
-    await db.insert(platformKeys).values({
-      id: sha256Hex(der).slice(0, 16),
-      purpose: KEY_PURPOSE,
-      algorithm: 'ed25519',
-      publicKeyPem,
-      sealedPrivateKey: masterKey.seal(privateKey.export({ type: 'pkcs8', format: 'der' }), `platform-key:${KEY_PURPOSE}`)
-    }).onConflictDoNothing()
-    ;[row] = await db.select().from(platformKeys).where(eq(platformKeys.purpose, KEY_PURPOSE))
-  }
-  let privateKey: KeyObject
-  try {
-    privateKey = createPrivateKey({ key: masterKey.open(row!.sealedPrivateKey, `platform-key:${KEY_PURPOSE}`), format: 'der', type: 'pkcs8' })
-  } catch {
-    throw new Error('MASTER_KEY does not open the platform keys in this database (was it changed?)')
-  }
-  // the public half is derived from the sealed private key, never trusted from the table
-  const publicKey = createPublicKey(privateKey)
-  const der = publicKey.export({ type: 'spki', format: 'der' })
-  return { keyId: sha256Hex(der).slice(0, 16), privateKey, publicKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() }
+  return ensurePlatformKey(db, masterKey, KEY_PURPOSE, () => ({ privateKey: generateKeyPairSync('ed25519').privateKey, algorithm: 'ed25519' }))
 }
 
 export function createAudit (db: Database, key: SigningKey): Audit {

@@ -233,6 +233,12 @@ export function createAccountsService ({ db, audit, auth, clock, lockout }: Acco
     throw new InvalidCredentials()
   }
 
+  /** Certificate sign-in skips the password, not the account's state. */
+  async function assertCanSignIn (tx: Queryable, accountId: string) {
+    const account = await repo.findAccount(tx, accountId)
+    if (!account || account.status !== 'active') throw new InvalidCredentials()
+  }
+
   /** Called inside the sign-in transaction: a successful sign-in clears the failure counter. */
   async function recordSignIn (tx: Queryable, accountId: string) {
     await repo.setSignInState(tx, accountId, { failedLogins: 0, lockedUntil: null })
@@ -272,6 +278,7 @@ export function createAccountsService ({ db, audit, auth, clock, lockout }: Acco
     resetPassword,
     changeOwnPassword,
     authenticate,
+    assertCanSignIn,
     recordSignIn,
     ensureAdministrator
   }

@@ -13,7 +13,7 @@ declare module '../../plugins/services.ts' {
 }
 
 export const sessionsModule: FastifyPluginAsync<{ signInPerMinute: number }> = async (app, options) => {
-  const service = createSessionsService({ db: app.db, audit: app.audit, auth: app.auth, accounts: app.services.accounts })
+  const service = createSessionsService({ db: app.db, audit: app.audit, auth: app.auth, accounts: app.services.accounts, pki: app.services.pki })
   app.services.sessions = service
   await app.register(sessionsRoutes, { service, signInPerMinute: options.signInPerMinute, cookieName: app.auth.cookieName })
 }

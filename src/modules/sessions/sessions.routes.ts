@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { actorOf } from '../../lib/actor.ts'
 import { problems } from '../../lib/http-schemas.ts'
+import { SignedChallengeSchema } from '../pki/pki.schemas.ts'
 import { CurrentSessionSchema, LoginResultSchema, LoginSchema, SessionParams, SessionSchema } from './sessions.schemas.ts'
 import { describePrincipal, type SessionsService } from './sessions.service.ts'
 
@@ -21,6 +22,18 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<SessionsRoutesOptions> = 
       response: { 200: LoginResultSchema, ...problems(401, 423, 429) }
     }
   }, async (request) => service.signIn({ ...request.body, ip: request.ip, userAgent: request.headers['user-agent'], requestId: String(request.id) }))
+
+  app.post('/auth/certificate', {
+    config: { policy: 'public', rateLimit: { max: signInPerMinute, timeWindow: '1 minute' } },
+    schema: {
+      tags,
+      operationId: 'signInWithCertificate',
+      summary: 'Certificate sign-in: sign a challenge from POST /api/pki/challenges with the certificate\'s key (CMS)',
+      security: [],
+      body: SignedChallengeSchema,
+      response: { 200: LoginResultSchema, ...problems(401, 422, 429) }
+    }
+  }, async (request) => service.signInWithCertificate({ ...request.body, ip: request.ip, userAgent: request.headers['user-agent'], requestId: String(request.id) }))
 
   app.post('/auth/logout', {
     config: { policy: 'authenticated', allowPendingPasswordChange: true },

@@ -4,10 +4,13 @@ import { auditRecord, type Audit } from '../../plugins/audit.ts'
 import type { AuthService } from '../../plugins/auth.ts'
 import type { Database } from '../../plugins/db.ts'
 import type { AccountsService } from '../accounts/accounts.service.ts'
+import { CertificateNotLinked } from '../pki/pki.errors.ts'
+import type { PkiService } from '../pki/pki.service.ts'
+import type { SignedChallenge } from '../pki/pki.schemas.ts'
 import { SessionNotFound } from './sessions.errors.ts'
 import type { Login, SessionView } from './sessions.schemas.ts'
 
-export interface SessionsDeps { db: Database, audit: Audit, auth: AuthService, accounts: AccountsService }
+export interface SessionsDeps { db: Database, audit: Audit, auth: AuthService, accounts: AccountsService, pki: PkiService }
 
 export function describePrincipal (principal: Principal) {
   return {
@@ -20,7 +23,7 @@ export function describePrincipal (principal: Principal) {
   }
 }
 
-export function createSessionsService ({ db, audit, auth, accounts }: SessionsDeps) {
+export function createSessionsService ({ db, audit, auth, accounts, pki }: SessionsDeps) {
   /** Password sign-in: the failure path is handled (and audited) by the accounts service. */
   async function signIn (input: Login & { ip: string, userAgent: string | undefined, requestId: string }) {
     const account = await accounts.authenticate({ username: input.username, password: input.password, requestId: input.requestId })
@@ -34,6 +37,33 @@ export function createSessionsService ({ db, audit, auth, accounts }: SessionsDe
         subjectType: 'account',
         subjectId: account.id,
         payload: { sessionId: issued.sessionId, method: 'password', ip: input.ip }
+      })
+      return issued
+    })
+    const principal = await auth.resolveToken(session.token)
+    return { token: session.token, sessionId: session.sessionId, expiresAt: session.expiresAt.toISOString(), account: describePrincipal(principal!) }
+  }
+
+  /**
+   * Certificate sign-in: a single-use challenge signed by a trusted, valid, unrevoked
+   * certificate linked to an active account. The challenge is consumed and the session issued
+   * in one transaction.
+   */
+  async function signInWithCertificate (input: SignedChallenge & { ip: string, userAgent: string | undefined, requestId: string }) {
+    const session = await db.transaction(async (tx) => {
+      const verified = await pki.verifySignedChallenge(tx, input)
+      const accountId = await pki.holderOf(tx, verified.signer.fingerprint)
+      if (!accountId) throw new CertificateNotLinked()
+      await accounts.assertCanSignIn(tx, accountId)
+      await accounts.recordSignIn(tx, accountId)
+      const issued = await auth.issueSession(tx, { accountId, method: 'certificate', ip: input.ip, userAgent: input.userAgent })
+      await audit.append(tx, {
+        actorId: accountId,
+        requestId: input.requestId,
+        action: 'session.created',
+        subjectType: 'account',
+        subjectId: accountId,
+        payload: { sessionId: issued.sessionId, method: 'certificate', certificate: verified.signer.fingerprint, ip: input.ip }
       })
       return issued
     })
@@ -72,7 +102,7 @@ export function createSessionsService ({ db, audit, auth, accounts }: SessionsDe
     })
   }
 
-  return { signIn, signOut, listOwnSessions, revokeOwnSession }
+  return { signIn, signInWithCertificate, signOut, listOwnSessions, revokeOwnSession }
 }
 
 export type SessionsService = ReturnType<typeof createSessionsService>

@@ -1,0 +1,71 @@
+/** The bidder's command-line client, end to end against a real app: key, certificate, seal, check, reveal, open, receipt. */
+import { spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import t from 'tap'
+import { buildTestApp } from '../helper.ts'
+import { createUser } from '../factories/accounts.ts'
+import { workDirectory } from '../support/pki.ts'
+
+/** Runs the client with the files of `dir` (relative names are resolved there). */
+function bidder (dir: string, ...args: string[]) {
+  const resolved = args.map((arg, index) => index > 0 && !arg.startsWith('--') && !args[index - 1]!.match(/^--(tender|content-key)$/) ? path.join(dir, arg) : arg)
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bidder.ts', ...resolved], { encoding: 'utf8' })
+  return { status: run.status, json: run.status === 0 ? JSON.parse(run.stdout) : null, stderr: run.stderr }
+}
+
+t.test('csr → certificate → seal → precheck → reveal → open → receipt', async (t) => {
+  const { app } = await buildTestApp(t)
+  const dir = workDirectory(t)
+  const user = await createUser(app, { username: 'jianye.cli', grants: [{ role: 'bidder', scopeType: 'hall' }] })
+
+  t.equal(bidder(dir, 'csr', '--key', 'bidder.key', '--out', 'request.pem').status, 0)
+  t.equal(statSync(path.join(dir, 'bidder.key')).mode & 0o077, 0, 'the private key file is private')
+  const issued = await app.inject({ method: 'POST', url: '/api/pki/certificates', headers: user.headers, payload: { csr: readFileSync(path.join(dir, 'request.pem'), 'utf8'), profile: 'person' } })
+  t.equal(issued.statusCode, 201)
+  writeFileSync(path.join(dir, 'bidder.pem'), issued.json().certificatePem)
+
+  const document = randomBytes(3 * 1024 * 1024 + 17)
+  writeFileSync(path.join(dir, '投标函.pdf'), document)
+  writeFileSync(path.join(dir, 'price.xlsx'), 'price sheet')
+  writeFileSync(path.join(dir, 'opening.json'), JSON.stringify({ priceFen: '998800000', durationDays: 120, quality: '优良' }))
+  const sealed = bidder(dir, 'seal', '--tender', 'T-2026-009', '--cert', 'bidder.pem', '--key', 'bidder.key', '--opening', 'opening.json', '--out', 'bid.ohsb', '投标函.pdf', 'price.xlsx')
+  t.equal(sealed.status, 0, sealed.stderr)
+  t.equal(statSync(path.join(dir, 'bid.ohsb.secret.json')).mode & 0o077, 0, 'the secrets file is private')
+  const secrets = JSON.parse(readFileSync(path.join(dir, 'bid.ohsb.secret.json'), 'utf8'))
+
+  const inspected = bidder(dir, 'inspect', '--package', 'bid.ohsb')
+  t.match(inspected.json, { header: { tenderId: 'T-2026-009', commitment: secrets.commitment }, sha256: sealed.json.sha256 })
+  t.equal(inspected.json.header.keyEnvelope, undefined, 'inspection prints the envelope size, not the envelope')
+
+  const boundary = 'openhall-cli-boundary'
+  const body = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="signature"; filename="bid.ohsb.p7s"\r\n\r\n`), readFileSync(path.join(dir, 'bid.ohsb.p7s')),
+    Buffer.from(`\r\n--${boundary}\r\nContent-Disposition: form-data; name="package"; filename="bid.ohsb"\r\n\r\n`), readFileSync(path.join(dir, 'bid.ohsb')),
+    Buffer.from(`\r\n--${boundary}--\r\n`)
+  ])
+  const precheck = await app.inject({ method: 'POST', url: '/api/sealed-bids/precheck', headers: { ...user.headers, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: body })
+  t.equal(precheck.statusCode, 200)
+  t.equal(precheck.json().sha256, sealed.json.sha256, 'the platform sees the same package the client sealed')
+
+  const revealed = bidder(dir, 'reveal', '--package', 'bid.ohsb', '--cert', 'bidder.pem', '--key', 'bidder.key')
+  t.same({ contentKey: revealed.json.contentKey, nonce: revealed.json.nonce }, { contentKey: secrets.contentKey, nonce: secrets.nonce }, 'the key and nonce come back from the package with the bidder\'s key')
+
+  const opened = bidder(dir, 'open', '--package', 'bid.ohsb', '--content-key', secrets.contentKey, '--out', 'opened')
+  t.same(opened.json.opening, { priceFen: '998800000', durationDays: 120, quality: '优良' })
+  t.same(readFileSync(path.join(dir, 'opened', '投标函.pdf')), document)
+  t.equal(bidder(dir, 'open', '--package', 'bid.ohsb', '--content-key', randomBytes(32).toString('base64')).stderr.trim(), 'CONTENT_KEY_WRONG: The content key does not open this package')
+
+  const { cms } = await app.services.pki.signReceipt({
+    type: 'openhall.bid_receipt', version: 1, tenderId: 'T-2026-009', bidderId: user.id, ciphertextSha256: sealed.json.sha256, size: sealed.json.size, receivedAt: new Date().toISOString(), sequence: 1
+  })
+  writeFileSync(path.join(dir, 'receipt.p7s'), cms)
+  writeFileSync(path.join(dir, 'root.pem'), (await app.inject({ method: 'GET', url: '/api/pki/ca' })).json().root)
+  const receipt = bidder(dir, 'verify-receipt', '--receipt', 'receipt.p7s', '--root', 'root.pem', '--package', 'bid.ohsb')
+  t.equal(receipt.status, 0, receipt.stderr)
+  t.equal(receipt.json.receipt.ciphertextSha256, sealed.json.sha256)
+  writeFileSync(path.join(dir, 'other.ohsb'), readFileSync(path.join(dir, 'bid.ohsb')).subarray(0, 100))
+  t.equal(bidder(dir, 'verify-receipt', '--receipt', 'receipt.p7s', '--root', 'root.pem', '--package', 'other.ohsb').status, 1, 'a receipt for another package fails')
+  t.equal(bidder(dir, 'seal').status, 2, 'usage errors exit 2')
+})
