@@ -159,10 +159,24 @@ export default fp<PkiPluginOptions>(async function pkiPlugin (app, options) {
   let trust: TrustStore
   let crlCache: { der: Uint8Array, until: number } | null = null
   let loads = 0
+  let latestLoad: Promise<void> = Promise.resolve()
 
   /** Reloads trust; when reloads overlap, only the one started last may install its result. */
-  async function loadTrust () {
-    const load = ++loads
+  function loadTrust (): Promise<void> {
+    latestLoad = readTrust(++loads)
+    return latestLoad
+  }
+
+  /** Reloads and returns once the newest reload (ours, or one a NOTIFY started meanwhile) is in place. */
+  async function refresh (): Promise<void> {
+    await loadTrust()
+    for (let current = latestLoad; ; current = latestLoad) {
+      await current
+      if (current === latestLoad) return
+    }
+  }
+
+  async function readTrust (load: number): Promise<void> {
     const external = await db.select().from(trustedAuthorities).where(eq(trustedAuthorities.active, true))
     const revokedHere = await db.select({ serialHex: certificates.serialHex }).from(certificates)
       .where(and(eq(certificates.issuerFingerprint, issuingFingerprint), isNotNull(certificates.revokedAt)))
@@ -242,7 +256,7 @@ export default fp<PkiPluginOptions>(async function pkiPlugin (app, options) {
     async announceChange (tx) {
       await tx.execute(sql`select pg_notify(${NOTIFY_CHANNEL}, 'changed')`)
     },
-    refresh: loadTrust
+    refresh
   }
   app.decorate('pki', pki)
   app.addHook('preClose', async () => { await listener.unlisten().catch(() => {}) })

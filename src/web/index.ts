@@ -15,6 +15,7 @@ import { toProblem } from '../plugins/errors.ts'
 import { adminPages } from './pages/admin.pages.ts'
 import { auditPages } from './pages/audit.pages.ts'
 import { noticesPages } from './pages/notices.pages.ts'
+import { pkiPages } from './pages/pki.pages.ts'
 import { shellPages } from './pages/shell.pages.ts'
 import { pageContext, renderPage } from './render.ts'
 
@@ -53,4 +54,5 @@ export const webModule: FastifyPluginAsync<WebOptions> = async (app, options) =>
   await app.register(adminPages)
   await app.register(auditPages)
   await app.register(noticesPages)
+  await app.register(pkiPages)
 }

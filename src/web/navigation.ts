@@ -9,18 +9,25 @@ export interface NavItem {
   labelKey: string
   /** shown to everyone when absent; to signed-in users with a permitted role otherwise */
   actions?: Action[]
+  /** shown to every signed-in user */
+  signedIn?: true
 }
 
 export const NAVIGATION: NavItem[] = [
   { href: '/', labelKey: 'nav.home' },
   { href: '/notices', labelKey: 'nav.notices' },
+  { href: '/account/certificates', labelKey: 'nav.certificates', signedIn: true },
   { href: '/admin/accounts', labelKey: 'nav.accounts', actions: ['accounts.read'] },
   { href: '/admin/departments', labelKey: 'nav.departments', actions: ['departments.manage', 'windows.manage'] },
   { href: '/admin/calendar', labelKey: 'nav.calendar', actions: ['calendar.manage'] },
+  { href: '/admin/trust', labelKey: 'nav.trust', actions: ['trust.manage'] },
   { href: '/audit', labelKey: 'nav.audit', actions: ['audit.read'] },
   { href: '/docs', labelKey: 'nav.docs' }
 ]
 
 export function navigationFor (principal: Principal | null): NavItem[] {
-  return NAVIGATION.filter((item) => !item.actions || (principal !== null && item.actions.some((action) => mayAttempt(principal, action))))
+  return NAVIGATION.filter((item) => {
+    if (item.signedIn) return principal !== null
+    return !item.actions || (principal !== null && item.actions.some((action) => mayAttempt(principal, action)))
+  })
 }

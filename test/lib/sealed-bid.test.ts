@@ -163,3 +163,11 @@ t.test('a key envelope for someone else cannot be opened; the recipients are lis
   await t.rejects(decryptEnvelopedData({ provider: nodeCrypto, der: envelope, decrypter: nodeDecrypter(bidderCertificate, bidderKey) }), { code: 'NOT_A_RECIPIENT' })
   t.equal(listRecipients(envelope).length, 1)
 })
+
+t.test('plaintext uploads are told apart from random or foreign binaries', async (t) => {
+  const open = (input: Uint8Array) => openBid({ provider: nodeCrypto, bytes: once(input), contentKey: randomBytes(32) })
+  for (let i = 0; i < 200; i++) await t.rejects(open(randomBytes(600)), { code: 'PACKAGE_MALFORMED' })
+  await t.rejects(open(Buffer.from('{"price": 1288800000, "备注": "报价"}'.repeat(5))), { code: 'BID_NOT_ENCRYPTED' }, 'JSON')
+  await t.rejects(open(Buffer.from('投标报价：壹仟贰佰捌拾捌万捌仟元整。工期一百八十日历天。'.repeat(10))), { code: 'BID_NOT_ENCRYPTED' }, 'Chinese text')
+  await t.rejects(open(Buffer.from('<?xml version="1.0"?><bid><price>1288800000</price></bid>')), { code: 'BID_NOT_ENCRYPTED' }, 'XML')
+})

@@ -11,6 +11,10 @@ import t from 'tap'
 import { baseUrl, buildTestApp } from '../helper.ts'
 import { TEST_PASSWORD, createUser } from '../factories/accounts.ts'
 import { createDepartment, createWindow } from '../factories/departments.ts'
+import { createCsr } from '../../src/lib/pki/issuance.ts'
+import { encodeName } from '../../src/lib/pki/names.ts'
+import { derToPem } from '../../src/lib/pki/x509-parts.ts'
+import { rsaKey } from '../support/pki.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const SCREENSHOTS = path.resolve('test/screenshots')
@@ -74,6 +78,13 @@ t.test('the shell in a real browser', async (t) => {
   await page.getByRole('button', { name: '校验完整性' }).click()
   t.ok(await page.locator('[data-audit-result="intact"]').isVisible(), 'the audit log verifies from the page')
   await shoot(page, 'audit')
+
+  await page.goto(`${url}/account/certificates`)
+  await page.getByRole('button', { name: '申请证书' }).first().click()
+  await page.getByLabel('证书请求（CSR，PEM 格式）').fill(derToPem(createCsr(rsaKey(), encodeName([['CN', 'browser']])), 'CERTIFICATE REQUEST'))
+  await page.getByRole('main').locator('form button[type=submit]').last().click()
+  t.match(await page.locator('[data-issued-certificate]').innerText(), /BEGIN CERTIFICATE/, 'a certificate is issued from a pasted CSR')
+  await shoot(page, 'certificates')
 
   await page.goto(`${url}/notices`)
   await page.waitForFunction(() => document.querySelector('[data-live-status]')?.textContent?.includes('●'))

@@ -13,12 +13,12 @@
  */
 import forge from 'node-forge'
 import type { CryptoProvider, Decrypter } from '../pki/crypto-provider.ts'
-import { certificateParts, derOf } from '../pki/x509-parts.ts'
+import { certificateParts, derOf, serialToHex } from '../pki/x509-parts.ts'
 import { CmsMalformed, CmsUnsupported, DecryptionFailed, NotARecipient } from './errors.ts'
 import { OID } from './oids.ts'
 import {
-  algorithmIdentifier, childrenOf, expectInteger, expectOctets, expectOid, expectSequence, expectSet, explicit, hexOf,
-  integerOf, isContext, issuerAndSerialNumber, minimalSerial, objectIdentifier, octetsOf, octetString, parseCms,
+  algorithmIdentifier, childrenOf, expectInteger, expectOctets, expectOid, expectSequence, expectSet, explicit,
+  integerOf, isContext, issuerAndSerialNumber, objectIdentifier, octetsOf, octetString, parseCms,
   readAlgorithm, readContentInfo, readIssuerAndSerialNumber, sameBytes, sameSerial, sequence, setOf
 } from './signed-data.ts'
 
@@ -119,7 +119,7 @@ export async function decryptEnvelopedData ({ provider, der, decrypter }: Decryp
  * subjectKeyIdentifier) are not listed.
  */
 export function listRecipients (der: Uint8Array): EnvelopeRecipient[] {
-  return readEnvelopedData(der).recipients.map(({ issuerDer, serialBytes }) => ({ issuerDer, serialHex: hexOf(minimalSerial(serialBytes)) }))
+  return readEnvelopedData(der).recipients.map(({ issuerDer, serialBytes }) => ({ issuerDer, serialHex: serialToHex(serialBytes) }))
 }
 
 function readEnvelopedData (der: Uint8Array): { recipients: KeyTransportRecipient[], iv: Uint8Array, encryptedContent: Uint8Array } {

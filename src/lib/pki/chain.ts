@@ -23,6 +23,7 @@ export interface VerifiedPath {
 const MAX_DEPTH = 6
 const CACHE_LIMIT = 5_000
 
+/** See serialToHex in ./x509-parts.ts: the same spelling. */
 export function serialHex (certificate: X509Certificate): string {
   return certificate.serialNumber.toLowerCase().replace(/^0+(?=.)/, '')
 }

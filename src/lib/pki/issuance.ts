@@ -6,7 +6,7 @@
 import { createHash, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto'
 import forge from 'node-forge'
 import { CrlInvalid, CsrInvalid } from './errors.ts'
-import { derOf, fromBinary, parseDer, toBinary } from './x509-parts.ts'
+import { derOf, fromBinary, parseDer, serialToHex, toBinary } from './x509-parts.ts'
 
 const { create, Class, Type, oidToDer, derToOid } = forge.asn1
 
@@ -224,12 +224,6 @@ function readTime (node: forge.asn1.Asn1): Date {
   return node.type === Type.UTCTIME ? forge.asn1.utcTimeToDate(node.value as string) : forge.asn1.generalizedTimeToDate(node.value as string)
 }
 
-export function serialHexOf (bytes: Uint8Array): string {
-  let start = 0
-  while (start < bytes.length - 1 && bytes[start] === 0) start++
-  return Array.from(bytes.subarray(start), (byte) => byte.toString(16).padStart(2, '0')).join('')
-}
-
 /** Reads a CRL (signature checked by the caller against the issuer it claims). */
 export function readCrl (der: Uint8Array): ParsedCrl {
   try {
@@ -244,7 +238,7 @@ export function readCrl (der: Uint8Array): ParsedCrl {
     if (nextUpdate) index++
     const list = fields[index]
     const revokedSerials = list && list.tagClass === Class.UNIVERSAL && list.type === Type.SEQUENCE
-      ? (list.value as forge.asn1.Asn1[]).map((entry) => serialHexOf(fromBinary((entry.value as forge.asn1.Asn1[])[0]!.value as string)))
+      ? (list.value as forge.asn1.Asn1[]).map((entry) => serialToHex(fromBinary((entry.value as forge.asn1.Asn1[])[0]!.value as string)))
       : []
     return {
       issuerDer: derOf(issuer),

@@ -15,7 +15,7 @@ export interface CertificateParts {
   subjectDer: Uint8Array
   /** the serial number's INTEGER content bytes (two's complement, as encoded) */
   serialBytes: Uint8Array
-  /** serial as lowercase hex without leading zero bytes */
+  /** serial as lowercase hex without leading zeros (serialToHex) */
   serialHex: string
   spkiDer: Uint8Array
   /** OID of the key algorithm (rsaEncryption 1.2.840.113549.1.1.1, id-ecPublicKey 1.2.840.10045.2.1, …) */
@@ -82,19 +82,27 @@ export function certificateParts (der: Uint8Array): CertificateParts {
   const algorithm = children(children(spki, 'subjectPublicKeyInfo')[0], 'algorithm')[0]
   if (!algorithm || typeof algorithm.value !== 'string') throw new CertificateMalformed('key algorithm')
   const serialBytes = fromBinary(serial.value)
-  let start = 0
-  while (start < serialBytes.length - 1 && serialBytes[start] === 0) start++
   return {
     tbsDer: derOf(tbs!),
     issuerDer: derOf(issuer),
     subjectDer: derOf(subject),
     serialBytes,
-    serialHex: Array.from(serialBytes.subarray(start), (byte) => byte.toString(16).padStart(2, '0')).join(''),
+    serialHex: serialToHex(serialBytes),
     spkiDer: derOf(spki),
     keyAlgorithmOid: forge.asn1.derToOid(algorithm.value),
     notBefore: time(validity[0]),
     notAfter: time(validity[1])
   }
+}
+
+/**
+ * The one spelling of a serial number used for comparisons everywhere (database, CRLs, paths,
+ * envelopes): lowercase hex of its value without leading zeros, as node's X509Certificate gives
+ * it once its leading zeros are dropped.
+ */
+export function serialToHex (bytes: Uint8Array): string {
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
+  return hex.replace(/^0+(?=.)/, '')
 }
 
 /** PEM (one or more blocks) or DER → DER blocks. */

@@ -23,17 +23,29 @@ const PLAINTEXT_SIGNATURES = [
   [0xff, 0xd8, 0xff] // jpeg
 ]
 
-function looksLikePlaintext (start: Uint8Array): boolean {
-  if (PLAINTEXT_SIGNATURES.some((signature) => signature.every((byte, index) => start[index] === byte))) return true
-  // mostly printable text (JSON, XML, CSV, plain text)
-  const printable = Array.from(start).filter((byte) => byte === 9 || byte === 10 || byte === 13 || (byte >= 32 && byte < 127) || byte >= 0xc2).length
-  return start.length > 0 && printable / start.length > 0.95
+const SNIFF_BYTES = 512
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+function looksLikePlaintext (sample: Uint8Array): boolean {
+  if (PLAINTEXT_SIGNATURES.some((signature) => signature.every((byte, index) => sample[index] === byte))) return true
+  if (sample.length < 16) return false
+  // text (JSON, XML, CSV, Chinese prose): valid UTF-8 without control characters; random or
+  // encrypted bytes are essentially never valid UTF-8 over hundreds of bytes
+  for (let cut = 0; cut < 4; cut++) {
+    try {
+      const text = strictUtf8.decode(sample.subarray(0, sample.length - cut))
+      return !Array.from(text).some((char) => { const code = char.charCodeAt(0); return code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d })
+    } catch {
+      // maybe a character cut in half at the end: try a shorter sample
+    }
+  }
+  return false
 }
 
 export async function readHeader (reader: ByteReader, hash?: IncrementalHash): Promise<{ header: PackageHeader, headerBytes: Uint8Array }> {
   const start = await reader.read(MAGIC.length)
   if (!start || !MAGIC.every((byte, index) => start[index] === byte)) {
-    const sample = start ?? new Uint8Array()
+    const sample = start ? new Uint8Array([...start, ...await reader.readUpTo(SNIFF_BYTES - start.length)]) : new Uint8Array()
     if (looksLikePlaintext(sample)) throw new BidNotEncrypted()
     throw new PackageMalformed('not an OpenHall sealed package (wrong magic bytes)')
   }

@@ -50,6 +50,12 @@ export class ByteReader {
     return out
   }
 
+  /** Up to `length` bytes (fewer only at the end of the stream). */
+  async readUpTo (length: number): Promise<Uint8Array> {
+    await this.fill(length)
+    return (await this.read(Math.min(length, this.buffered))) ?? new Uint8Array()
+  }
+
   /** True when no byte is left. */
   async atEnd (): Promise<boolean> {
     await this.fill(1)

@@ -24,7 +24,7 @@ export const shellPages: FastifyPluginAsyncTypebox<ShellPagesOptions> = async (a
       titleKey: 'nav.home',
       notices: await notices.listVisible(principal, 10),
       grants: principal?.grants.map((grant) => ({ ...grant, scopeName: grant.scopeId ? names[grant.scopeId] : undefined })) ?? [],
-      tasks: principal ? [...navigationFor(principal).filter((item) => item.actions), { href: '/account', labelKey: 'nav.account' }] : []
+      tasks: principal ? [...navigationFor(principal).filter((item) => item.actions || item.signedIn), { href: '/account', labelKey: 'nav.account' }] : []
     })
   })
 
