@@ -44,7 +44,7 @@ const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.me
 export const REDACTED_PATHS = [
   'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]',
   '*.password', '*.currentPassword', '*.newPassword', '*.token', '*.oneTimePassword',
-  '*.privateKey', '*.secretKey', '*.masterKey', '*.nonce', '*.contentKey'
+  '*.privateKey', '*.secretKey', '*.masterKey', '*.nonce', '*.contentKey', '*.share'
 ]
 
 export interface BuildOptions {

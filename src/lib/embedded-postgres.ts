@@ -184,7 +184,9 @@ export async function startEmbeddedPostgres (options: EmbeddedPostgresOptions): 
     owned: true,
     stop: async () => {
       process.removeListener('exit', stopOnExit)
-      await server.stop()
+      // a postmaster that already died (e.g. its directory was removed) never emits another exit
+      if (!isAlive(postmaster)) return
+      await Promise.race([server.stop(), waitUntilGone(postmaster, 30_000)])
     }
   }
 }

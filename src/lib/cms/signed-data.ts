@@ -19,9 +19,10 @@
  * All cryptography goes through a CryptoProvider and ASN.1 through forge's pure-JS codec, so this
  * file runs unchanged in the bidder's browser.
  */
+import { concatBytes, sameBytes } from '../bytes.ts'
 import forge from 'node-forge'
 import type { CryptoProvider, SignatureAlgorithm, Signer } from '../pki/crypto-provider.ts'
-import { certificateParts, CertificateMalformed, derOf, fromBinary, parseDer, toBinary, type CertificateParts } from '../pki/x509-parts.ts'
+import { certificateParts, CertificateMalformed, derOf, fromBinary, parseDer, serialToHex, toBinary, type CertificateParts } from '../pki/x509-parts.ts'
 import { CmsMalformed, CmsUnsupported, SignatureInvalid } from './errors.ts'
 import { OID } from './oids.ts'
 
@@ -179,7 +180,7 @@ export async function verifySignedData (input: VerifySignedDataInput): Promise<V
 
   const verified: VerifiedSignature[] = []
   for (const signer of parsed.signers) {
-    const serialHex = hexOf(minimalSerial(signer.serialBytes))
+    const serialHex = serialToHex(signer.serialBytes)
     const certificate = candidates.find(({ parts }) => sameBytes(parts.issuerDer, signer.issuerDer) && sameSerial(parts.serialBytes, signer.serialBytes))
     if (!certificate) throw new SignatureInvalid(`the certificate of signer ${serialHex} is not in the SignedData`)
     if (signer.digestAlgorithmOid !== OID.sha256) throw new CmsUnsupported(`digest algorithm ${signer.digestAlgorithmOid} (only SHA-256 is)`)
@@ -476,28 +477,14 @@ export function expectOctets (node: Asn1 | undefined, what: string): Uint8Array 
 /** The bytes of an OCTET STRING (or an IMPLICIT one), primitive or BER-constructed from chunks. */
 export function octetsOf (node: Asn1, what: string): Uint8Array {
   if (typeof node.value === 'string') return fromBinary(node.value)
-  const chunks = node.value.map((chunk) => expectOctets(chunk, `${what} chunk`))
-  const bytes = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.length, 0))
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.length
-  }
-  return bytes
+  return concatBytes(...node.value.map((chunk) => expectOctets(chunk, `${what} chunk`)))
 }
 
-export function sameBytes (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  if (!a || !b || a.length !== b.length) return false
-  return a.every((byte, index) => byte === b[index])
-}
+export { sameBytes }
 
 /** Serial numbers compare as numbers: a redundant leading 0x00 some encoders add does not make a different certificate. */
 export function sameSerial (a: Uint8Array, b: Uint8Array): boolean {
   return sameBytes(minimalSerial(a), minimalSerial(b))
-}
-
-export function hexOf (bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
 }
 
 export function minimalSerial (bytes: Uint8Array): Uint8Array {

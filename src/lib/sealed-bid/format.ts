@@ -9,6 +9,7 @@
  *   plaintext (all chunks) = record* with record = u8 type ‖ u64 length ‖ body:
  *     'F' file (u16 nameLength ‖ name ‖ bytes)*, then 'M' manifest, then 'S' inner signature
  */
+import { concatBytes as concat, fromHex, toHex } from '../bytes.ts'
 import { canonicalJson, type JsonValue } from '../canonical-json.ts'
 
 export const MAGIC = Uint8Array.of(0x4f, 0x48, 0x53, 0x42, 0x01) // "OHSB" v1
@@ -65,28 +66,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true })
 export const utf8 = (text: string) => encoder.encode(text)
 export const fromUtf8 = (bytes: Uint8Array) => decoder.decode(bytes)
 
-export function toHex (bytes: Uint8Array): string {
-  let out = ''
-  for (const byte of bytes) out += byte.toString(16).padStart(2, '0')
-  return out
-}
-
-export function fromHex (hex: string): Uint8Array {
-  if (!/^(?:[0-9a-f]{2})*$/.test(hex)) throw new RangeError('not lowercase hex')
-  const out = new Uint8Array(hex.length / 2)
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16)
-  return out
-}
-
-export function concat (...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((total, part) => total + part.length, 0))
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
-}
+export { concat, fromHex, toHex }
 
 export function u32 (value: number): Uint8Array {
   const out = new Uint8Array(4)
