@@ -26,16 +26,23 @@ import storagePlugin from './plugins/storage.ts'
 import timersPlugin from './plugins/timers.ts'
 import { accountsModule } from './modules/accounts/index.ts'
 import { auditModule } from './modules/audit/index.ts'
+import { banksModule } from './modules/banks/index.ts'
 import { calendarModule } from './modules/calendar/index.ts'
 import { departmentsModule } from './modules/departments/index.ts'
 import { downloadsModule } from './modules/downloads/index.ts'
 import { escrowsModule } from './modules/escrows/index.ts'
+import { feesModule } from './modules/fees/index.ts'
 import { healthModule } from './modules/health/index.ts'
+import { ledgerModule } from './modules/ledger/index.ts'
 import { liveModule } from './modules/live/index.ts'
 import { noticesModule } from './modules/notices/index.ts'
+import { paymentsModule } from './modules/payments/index.ts'
 import { pkiModule } from './modules/pki/index.ts'
+import { reconciliationModule } from './modules/reconciliation/index.ts'
+import { refundsModule } from './modules/refunds/index.ts'
 import { sealedBidsModule } from './modules/sealed-bids/index.ts'
 import { sessionsModule } from './modules/sessions/index.ts'
+import { simulatedBankModule } from './modules/simulated-bank/index.ts'
 import { webModule } from './web/index.ts'
 
 const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -106,13 +113,28 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(auditModule, { prefix: '/api' })
   await app.register(liveModule, { prefix: '/api' })
   await app.register(noticesModule, { prefix: '/api' })
+  await app.register(ledgerModule, { prefix: '/api' })
+  await app.register(feesModule, { prefix: '/api' })
+  await app.register(banksModule, { prefix: '/api', masterKey, maxSkewSeconds: config.fees.callbackMaxSkewSeconds })
+  await app.register(paymentsModule, {
+    prefix: '/api',
+    hallName: config.hallName,
+    publicUrl: config.publicUrl,
+    regionCode: config.fees.regionCode,
+    dueWorkingDays: config.fees.noticeDueWorkingDays,
+    maxSkewSeconds: config.fees.callbackMaxSkewSeconds
+  })
+  await app.register(refundsModule, { prefix: '/api' })
+  await app.register(reconciliationModule, { prefix: '/api' })
+  if (config.fees.simulatedBank) await app.register(simulatedBankModule, { prefix: '/api', masterKey })
   await app.register(downloadsModule, { prefix: '/api', linkSecret: masterKey.derive('download-links') })
 
   // pages
   await app.register(webModule, {
     secureCookie: config.session.secureCookie,
     signInPerMinute: config.login.rateLimitPerMinute,
-    production: config.env === 'production'
+    production: config.env === 'production',
+    publicUrl: config.publicUrl
   })
 
   return app

@@ -49,7 +49,11 @@ const EnvSchema = Type.Object({
   LIVE_MAX_BUFFERED_KB: Type.Optional(Type.Integer({ minimum: 16, maximum: 1024 * 1024 })),
   HALL_NAME: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   PKI_TRUSTED_ROOTS: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
-  PKI_CERTIFICATE_DAYS: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 }))
+  PKI_CERTIFICATE_DAYS: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+  HALL_REGION_CODE: Type.Optional(Type.String({ pattern: '^[0-9]{6}$' })),
+  PAYMENT_DUE_WORKING_DAYS: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })),
+  BANK_CALLBACK_MAX_SKEW_SECONDS: Type.Optional(Type.Integer({ minimum: 30, maximum: 3600 })),
+  SIMULATED_BANK: Type.Optional(Bool)
 })
 type Env = Static<typeof EnvSchema>
 
@@ -76,6 +80,16 @@ export interface Config {
   /** the hall's name as it appears in certificates and documents */
   hallName: string
   pki: { trustedRootsFile: string | undefined, certificateDays: number }
+  fees: {
+    /** GB/T 2260 code of the county: the first six digits of every payment code */
+    regionCode: string
+    /** a payment notice is payable until the end of this many working days after issue */
+    noticeDueWorkingDays: number
+    /** bank requests older or newer than this are refused (replay protection) */
+    callbackMaxSkewSeconds: number
+    /** serve the built-in simulated bank (demo and tests; never in production) */
+    simulatedBank: boolean
+  }
 }
 
 export class ConfigError extends Error {
@@ -113,6 +127,7 @@ function flag (value: string | undefined, fallback: boolean): boolean {
 }
 
 function toConfig (env: Env): Config {
+  if (env.NODE_ENV === 'production' && flag(env.SIMULATED_BANK, false)) throw new ConfigError('SIMULATED_BANK', 'must not be enabled in production (got "true")')
   const port = env.PORT ?? 3000
   const host = env.HOST ?? '127.0.0.1'
   const dataDir = path.resolve(env.DATA_DIR ?? './data')
@@ -144,7 +159,13 @@ function toConfig (env: Env): Config {
     audit: { checkpointMinutes: env.AUDIT_CHECKPOINT_MINUTES ?? 5 },
     live: { heartbeatSeconds: env.LIVE_HEARTBEAT_SECONDS ?? 30, maxBufferedBytes: (env.LIVE_MAX_BUFFERED_KB ?? 1024) * 1024 },
     hallName: env.HALL_NAME ?? 'OpenHall 县政务服务大厅',
-    pki: { trustedRootsFile: env.PKI_TRUSTED_ROOTS, certificateDays: env.PKI_CERTIFICATE_DAYS ?? 730 }
+    pki: { trustedRootsFile: env.PKI_TRUSTED_ROOTS, certificateDays: env.PKI_CERTIFICATE_DAYS ?? 730 },
+    fees: {
+      regionCode: env.HALL_REGION_CODE ?? '000000',
+      noticeDueWorkingDays: env.PAYMENT_DUE_WORKING_DAYS ?? 10,
+      callbackMaxSkewSeconds: env.BANK_CALLBACK_MAX_SKEW_SECONDS ?? 300,
+      simulatedBank: flag(env.SIMULATED_BANK, false)
+    }
   }
 }
 

@@ -11,6 +11,7 @@ import path from 'node:path'
 import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import postgres from 'postgres'
+import tap from 'tap'
 import { buildApp } from '../src/app.ts'
 import { loadConfig, type Config } from '../src/config.ts'
 import { startEmbeddedPostgres } from '../src/lib/embedded-postgres.ts'
@@ -27,7 +28,8 @@ async function resolveServer (): Promise<string> {
   if (configured) return configured
   const dir = await mkdtemp(path.join(os.tmpdir(), 'openhall-test-pg-'))
   const server = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), password: 'openhall-test', port: 0, database: 'postgres' })
-  process.once('exit', () => { server.stop().catch(() => {}) })
+  // when the file's tests are done; the server's child process would otherwise keep this one alive
+  tap.teardown(async () => { await server.stop().catch(() => {}) })
   return server.url
 }
 

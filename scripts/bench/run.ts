@@ -11,6 +11,10 @@
  * Scenario and baseline alternate in ROUNDS short runs and the median ratio is reported, so a
  * burst of noise from a neighbour hits both sides rather than one.
  *
+ *   bank-callbacks       BENCH_PAYMENTS payments (20,000) each announced by 3 concurrent signed callbacks,
+ *                        exactly-once checked, vs the same number of plain validated single-row inserts
+ *   reconciliation       a BENCH_STATEMENT_LINES (1,000,000) line statement streamed in and matched,
+ *                        server memory sampled, vs a bare COPY of the same file
  *   cms-verify           CMS SignedData verification (chain cached) on one core vs bare native RSA verify
  *   seal-open            seal and open a 1 GB bid (BENCH_BID_MB) vs `openssl enc -aes-256-ctr` on the same file
  *
@@ -31,6 +35,7 @@ import { StrictObject } from '../../src/lib/http-schemas.ts'
 import { auditRecord } from '../../src/plugins/audit.ts'
 import { runLoad, type LoadResult } from './load.ts'
 import { measureCmsVerify, measureSealOpen } from './crypto.ts'
+import { createStaff, measureCallbacks, measureReconciliation } from './fees.ts'
 import { measureStart } from './start.ts'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
@@ -122,6 +127,36 @@ async function httpScenarios () {
       const audit = await app.audit.verify()
       if (!audit.intact) throw new Error('the audit chain broke under load')
     }
+
+    if (wanted('bank-callbacks') || wanted('reconciliation')) {
+      const staff = await createStaff(app)
+      if (wanted('bank-callbacks')) {
+        const result = await measureCallbacks(app, appUrl, staff, `${appUrl}/bench/rows`, auth.authorization)
+        const ratio = result.ratio
+        report({
+          scenario: `bank-callbacks (${result.count} × 3 at once)`,
+          figure: `${Math.round(result.callbackRps)} callbacks/s${result.exactlyOnce ? ', exactly once' : ', NOT EXACTLY ONCE'}`,
+          baseline: `plain insert ${Math.round(result.insertRps)} req/s`,
+          ratio,
+          target: '≥ 0.40',
+          pass: ratio >= 0.4 && result.exactlyOnce
+        })
+        if (!result.exactlyOnce) process.stdout.write(`  statuses ${JSON.stringify(result.statuses)}\n`)
+      }
+      if (wanted('reconciliation')) {
+        const result = await measureReconciliation(app, appUrl, staff)
+        const ok = result.importMs < 30_000 && result.differences === result.expectedDifferences
+        report({
+          scenario: `reconciliation (${result.lines} lines, ${Math.round(result.megabytes)} MB)`,
+          figure: `${(result.importMs / 1000).toFixed(1)} s, +${Math.round(result.rssGrowthMb)} MB RSS`,
+          baseline: `bare COPY ${(result.copyMs / 1000).toFixed(1)} s`,
+          ratio: result.importMs / result.copyMs,
+          target: '< 30 s',
+          pass: ok
+        })
+        if (result.differences !== result.expectedDifferences) process.stdout.write(`  differences ${result.differences}, expected ${result.expectedDifferences}\n`)
+      }
+    }
   } finally {
     await app.db.execute('drop table if exists bench_rows' as never).catch(() => {})
     await app.close()
@@ -135,7 +170,7 @@ if (wanted('start-to-ready')) {
   report({ scenario: 'start-to-ready (first, with initdb)', figure: `${(start.firstMs / 1000).toFixed(2)} s`, baseline: `bare Fastify start ${(start.baselineMs / 1000).toFixed(2)} s`, ratio: start.firstMs / start.baselineMs, target: '< 5 s', pass: start.firstMs < 5000 })
   report({ scenario: 'start-to-ready (restart)', figure: `${(start.laterMs / 1000).toFixed(2)} s`, baseline: `bare Fastify start ${(start.baselineMs / 1000).toFixed(2)} s`, ratio: start.laterMs / start.baselineMs, target: '< 2 s', pass: start.laterMs < 2000 })
 }
-if (wanted('authenticated-read') || wanted('audited-write')) await httpScenarios()
+if (['authenticated-read', 'audited-write', 'bank-callbacks', 'reconciliation'].some(wanted)) await httpScenarios()
 if (wanted('cms-verify')) {
   const result = await measureCmsVerify(SECONDS)
   report({ scenario: 'cms-verify (one core, chain cached)', figure: `${Math.round(result.cms)} verifications/s`, baseline: `bare RSA-2048 verify ${Math.round(result.native)}/s`, ratio: result.cms / result.native, target: '≥ 1500/s', pass: result.cms >= 1500 })

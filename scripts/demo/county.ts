@@ -50,11 +50,14 @@ interface DemoUser {
 
 const USERS: DemoUser[] = [
   { username: 'supervisor', displayName: '周监督（县纪委监委派驻）', kind: 'person', role: 'supervisor', scope: 'hall' },
+  { username: 'hall.deputy', displayName: '钱副主任（政务服务中心）', kind: 'person', role: 'hall_admin', scope: 'hall' },
+  { username: 'zrzy.admin', displayName: '孙管理（自然资源局）', kind: 'person', role: 'dept_admin', scope: { department: 'ZRZYJ' } },
+  { username: 'zrzy.clerk', displayName: '赵窗口（自然资源 1 号窗口）', kind: 'person', role: 'clerk', scope: { window: 'ZRZY-01' } },
   { username: 'scjg.admin', displayName: '吴管理（市场监管局）', kind: 'person', role: 'dept_admin', scope: { department: 'SCJGJ' } },
   { username: 'scjg.chief', displayName: '郑首代（市场监管局首席代表）', kind: 'person', role: 'chief_rep', scope: { department: 'SCJGJ' } },
   { username: 'scjg.clerk', displayName: '王窗口（市场监管 1 号窗口）', kind: 'person', role: 'clerk', scope: { window: 'SCJG-01' } },
   { username: 'agency.clerk', displayName: '冯代理（综合代理窗口）', kind: 'person', role: 'clerk', scope: { window: 'ZHDL-01' } },
-  { username: 'cashier', displayName: '陈收费（银行收费窗口）', kind: 'person', role: 'cashier', scope: { window: 'YH-01' } },
+  { username: 'cashier', displayName: '陈收费（银行收费窗口）', kind: 'person', role: 'cashier', scope: 'hall' },
   { username: 'zhang.san', displayName: '张三', kind: 'person', role: 'applicant', scope: 'hall' },
   { username: 'jianye', displayName: '建业建设工程有限公司', kind: 'organisation', creditCode: demoCreditCode('330100', 'MA2B3C4D'), role: 'bidder', scope: 'hall' },
   { username: 'hongda', displayName: '宏达路桥集团有限公司', kind: 'organisation', creditCode: demoCreditCode('330100', 'MA5E6F7G'), role: 'bidder', scope: 'hall' },

@@ -8,6 +8,7 @@ import type { Config } from '../../src/config.ts'
 import { startServer } from '../../src/server.ts'
 import { actorFor } from './actor.ts'
 import { DEMO_PASSWORD, seedCounty } from './county.ts'
+import { seedFees } from './fees.ts'
 import { seedCertificates } from './pki.ts'
 
 async function seedDemo (app: FastifyInstance, config: Config) {
@@ -17,6 +18,7 @@ async function seedDemo (app: FastifyInstance, config: Config) {
   // the demo data is created on behalf of the hall administrator, so its audit trail reads naturally
   const users = await seedCounty(app, actorFor(admin))
   const certificates = await seedCertificates(app, config.dataDir)
+  const fees = await seedFees(app, actorFor(admin))
   const lines = [
     '',
     `OpenHall demo county is ready at ${config.publicUrl}`,
@@ -24,11 +26,15 @@ async function seedDemo (app: FastifyInstance, config: Config) {
     ...users.map((user) => `  ${user.username.padEnd(16)} ${user.role.padEnd(12)} ${user.displayName}`),
     `  ${admin.username.padEnd(16)} ${'hall_admin'.padEnd(12)} (password printed at first start, or ADMIN_PASSWORD)`,
     `Demo keys and certificates (bidders, expert.li, supervisor): ${certificates}`,
+    ...fees,
     ''
   ]
   process.stdout.write(lines.join('\n') + '\n')
 }
 
+// the demo county pays through the built-in simulated bank, in its own region
+process.env.SIMULATED_BANK ??= 'true'
+process.env.HALL_REGION_CODE ??= '330100'
 startServer({ afterStart: seedDemo }).catch((error: unknown) => {
   process.stderr.write(`OpenHall demo failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`)
   process.exit(1)

@@ -37,3 +37,7 @@ export const PageQuery = {
 }
 
 export const IdParams = (name: string) => StrictObject({ [name]: Uuid })
+
+/** Money on the wire: integer fen (1 yuan = 100 fen), exact in every JSON client. */
+export const Fen = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'amount in fen (1 yuan = 100 fen)' })
+export const SignedFen = Type.Integer({ minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER, description: 'amount in fen; debits positive, credits negative' })

@@ -67,12 +67,35 @@ export const ACTIONS = {
   'certificates.seal': ['hall_admin', 'dept_admin'],
   'trust.manage': ['hall_admin'],
   'escrows.create': ['hall_admin', 'agency', 'tenderer'],
-  'escrows.read': ['hall_admin', 'supervisor', 'agency', 'tenderer']
+  'escrows.read': ['hall_admin', 'supervisor', 'agency', 'tenderer'],
+  'fees.manage': ['hall_admin', 'dept_admin'],
+  'fees.approve': ['hall_admin'],
+  'payments.issue': ['hall_admin', 'dept_admin', 'clerk'],
+  'payments.read': ['hall_admin', 'dept_admin', 'clerk', 'cashier', 'supervisor'],
+  'payments.cancel': ['hall_admin', 'dept_admin', 'clerk'],
+  'payments.collect': ['cashier'],
+  'refunds.request': ['hall_admin'],
+  'refunds.execute': ['cashier', 'hall_admin'],
+  'finance.read': ['cashier', 'hall_admin', 'supervisor'],
+  'finance.reconcile': ['cashier', 'hall_admin'],
+  'banks.manage': ['hall_admin']
 } as const satisfies Record<string, readonly Role[]>
 export type Action = keyof typeof ACTIONS
 
-/** What a route declares in `config.policy`. */
-export type RoutePolicy = 'public' | 'authenticated' | Action
+/**
+ * Actions over the whole hall's money (every statement, refund payee account and ledger entry):
+ * a grant confined to one window or department does not reach them.
+ */
+const HALL_WIDE_ACTIONS: ReadonlySet<Action> = new Set(['refunds.request', 'refunds.execute', 'finance.read', 'finance.reconcile', 'banks.manage'])
+
+/**
+ * What a route declares in `config.policy`. 'bank': a request signed by a registered bank, with
+ * no session; the banks module verifies the signature before the body is validated.
+ */
+export type RoutePolicy = 'public' | 'authenticated' | 'bank' | Action
+
+/** The caller of a 'bank' route once its signature has been verified. */
+export interface BankCaller { id: string, code: string, name: string, nonce: string }
 
 export function isAction (value: string): value is Action {
   return Object.hasOwn(ACTIONS, value)
@@ -90,13 +113,26 @@ export function grantCovers (grant: Grant, scope: ResourceScope): boolean {
 /** True when the principal holds a role allowed for the action in some scope (route-level check). */
 export function mayAttempt (principal: Principal, action: Action): boolean {
   const roles: readonly Role[] = ACTIONS[action]
-  return principal.grants.some((grant) => roles.includes(grant.role))
+  const hallWide = HALL_WIDE_ACTIONS.has(action)
+  return principal.grants.some((grant) => roles.includes(grant.role) && (!hallWide || grant.scopeType === 'hall'))
 }
 
 /** True when a role allowed for the action is granted in a scope covering the resource. */
 export function canAccess (principal: Principal, action: Action, scope: ResourceScope): boolean {
   const roles: readonly Role[] = ACTIONS[action]
   return principal.grants.some((grant) => roles.includes(grant.role) && grantCovers(grant, scope))
+}
+
+/**
+ * The departments and windows in which a principal may perform an action, for filtering lists
+ * in SQL; null when a hall grant covers everything.
+ */
+export function scopesFor (principal: Principal, action: Action): { departmentIds: string[], windowIds: string[] } | null {
+  const roles: readonly Role[] = ACTIONS[action]
+  const grants = principal.grants.filter((grant) => roles.includes(grant.role))
+  if (grants.some((grant) => grant.scopeType === 'hall')) return null
+  const idsOf = (type: ScopeType) => grants.filter((grant) => grant.scopeType === type).map((grant) => grant.scopeId!)
+  return { departmentIds: idsOf('department'), windowIds: idsOf('window') }
 }
 
 export function hasRole (principal: Principal, role: Role): boolean {

@@ -1,8 +1,9 @@
 /**
  * Authentication and the route half of the policy layer.
  *
- * - Every route must declare `config.policy` ('public', 'authenticated' or an action from
- *   src/lib/policy.ts); registering one without it fails the start, so no route escapes.
+ * - Every route must declare `config.policy` ('public', 'authenticated', 'bank' or an action
+ *   from src/lib/policy.ts); registering one without it fails the start, so no route escapes.
+ *   'bank' routes carry no session: the banks module authenticates their signature.
  * - Sessions are opaque tokens (bearer header for API clients, httpOnly cookie for pages);
  *   only their SHA-256 is stored. Resolved principals are cached briefly per instance; a
  *   revocation anywhere is broadcast with NOTIFY and evicts the cache on every instance.
@@ -15,7 +16,7 @@ import fp from 'fastify-plugin'
 import { accounts, roleGrants, sessions } from '../../schema/index.ts'
 import { randomToken, sha256Hex } from '../lib/crypto-bits.ts'
 import { createError } from '../lib/errors.ts'
-import { isAction, mayAttempt, type Grant, type Principal, type RoutePolicy } from '../lib/policy.ts'
+import { isAction, mayAttempt, type BankCaller, type Grant, type Principal, type RoutePolicy } from '../lib/policy.ts'
 import type { Queryable } from './db.ts'
 
 export const AuthRequired = createError('AUTH_REQUIRED', 'Sign in to continue', 401)
@@ -36,6 +37,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | null
+    /** set by the banks module once a 'bank' route's signature is verified */
+    bank: BankCaller | null
   }
   interface FastifyInstance {
     auth: AuthService
@@ -248,13 +251,14 @@ export default fp<AuthPluginOptions>(async function authPlugin (app, options) {
 
   app.decorate('auth', service)
   app.decorateRequest('principal', null)
+  app.decorateRequest('bank', null)
 
   app.addHook('onRoute', (route) => {
     route.config ??= {}
     const config = route.config as { policy?: string }
     if (!config.policy && PUBLIC_PREFIXES.some((prefix) => route.url.startsWith(prefix))) config.policy = 'public'
     const policy = config.policy
-    if (!policy || !(policy === 'public' || policy === 'authenticated' || isAction(policy))) {
+    if (!policy || !(policy === 'public' || policy === 'authenticated' || policy === 'bank' || isAction(policy))) {
       throw new Error(`route ${String(route.method)} ${route.url} must declare config.policy (got ${String(policy)})`)
     }
   })
@@ -277,10 +281,16 @@ export default fp<AuthPluginOptions>(async function authPlugin (app, options) {
         if (origin && origin !== siteOrigin && origin !== `${request.protocol}://${request.host}`) throw new CrossSiteRequest()
       }
     }
-    if (policy === 'public') return
+    if (policy === 'public' || policy === 'bank') return
     const principal = request.principal
     if (!principal) throw expired ? new SessionExpired() : new AuthRequired()
     if (principal.mustChangePassword && !config.allowPendingPasswordChange) throw new PasswordChangeRequired()
     if (policy !== 'authenticated' && !mayAttempt(principal, policy)) throw new Forbidden()
+  })
+
+  // A bank's signature covers the raw body, so it is verified after parsing, in the bank routes'
+  // preValidation; this closes any 'bank' route that was not verified there.
+  app.addHook('preHandler', async (request) => {
+    if (request.routeOptions.config.policy === 'bank' && !request.bank) throw new AuthRequired()
   })
 }, { name: 'auth', dependencies: ['db', '@fastify/cookie'] })

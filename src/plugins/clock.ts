@@ -14,8 +14,8 @@ declare module 'fastify' {
   }
 }
 
-export const systemClock: Clock = { now: () => new Date() }
-
 export default fp(async function clockPlugin (app) {
-  app.decorate('clock', systemClock)
+  // one object per instance, which every service keeps and asks: an embedding process (or a
+  // test) that needs another time source replaces `now` on this instance only
+  app.decorate('clock', { now: () => new Date() } satisfies Clock)
 }, { name: 'clock' })

@@ -82,7 +82,21 @@ export async function runMigrations (db: Database): Promise<void> {
   }
 }
 
+/** The postgres.js client under a drizzle transaction, for what drizzle cannot express (COPY). */
+export function driverOf (tx: Transaction): postgres.TransactionSql {
+  return (tx as unknown as { session: { client: postgres.TransactionSql } }).session.client
+}
+
 const PG_RETRYABLE = new Set(['40001', '40P01'])
+
+/** The PostgreSQL error behind a failure (drizzle wraps driver errors in DrizzleQueryError). */
+export function postgresErrorOf (error: unknown): { code: string, constraint: string | null } | null {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    const { code, constraint_name: constraint } = current as { code?: unknown, constraint_name?: unknown }
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return { code, constraint: typeof constraint === 'string' ? constraint : null }
+  }
+  return null
+}
 
 /** Runs `work` in a transaction, retrying on serialization failures and deadlocks. */
 export async function inTransaction<T> (db: Database, work: (tx: Transaction) => Promise<T>, attempts = 3): Promise<T> {
@@ -90,7 +104,7 @@ export async function inTransaction<T> (db: Database, work: (tx: Transaction) =>
     try {
       return await db.transaction(work)
     } catch (error) {
-      const code = (error as { code?: string }).code
+      const code = postgresErrorOf(error)?.code
       if (attempt >= attempts || !code || !PG_RETRYABLE.has(code)) throw error
     }
   }

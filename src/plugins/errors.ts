@@ -2,6 +2,7 @@
  * The one error handler: every failure leaves as application/problem+json (RFC 9457) with a
  * stable `code`. User-caused errors are logged at info without their input; 5xx details are
  * logged and masked. Framework error codes are translated so clients never depend on Fastify's.
+ * A coded error may carry `details` ({ path, message }[]) that say where the input is wrong.
  */
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
@@ -57,6 +58,8 @@ export function toProblem (error: FastifyError, request: FastifyRequest): Proble
     detail: status >= 500 ? 'An internal error occurred; it has been logged with the request id.' : error.message,
     requestId: String(request.id)
   }
+  const details = (error as { details?: unknown }).details
+  if (status < 500 && Array.isArray(details)) problem.errors = details as Problem['errors']
   if (error.validation) {
     problem.detail = 'The request does not match the schema.'
     problem.errors = error.validation.map((issue) => ({

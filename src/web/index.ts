@@ -14,15 +14,25 @@ import type { FastifyError, FastifyPluginAsync } from 'fastify'
 import { toProblem } from '../plugins/errors.ts'
 import { adminPages } from './pages/admin.pages.ts'
 import { auditPages } from './pages/audit.pages.ts'
+import { feesPages } from './pages/fees.pages.ts'
+import { financePages } from './pages/finance.pages.ts'
 import { noticesPages } from './pages/notices.pages.ts'
+import { paymentsPages } from './pages/payments.pages.ts'
 import { pkiPages } from './pages/pki.pages.ts'
 import { shellPages } from './pages/shell.pages.ts'
+import { simulatedBankPages } from './pages/simulated-bank.pages.ts'
 import { pageContext, renderPage } from './render.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const picoCss = path.dirname(createRequire(import.meta.url).resolve('@picocss/pico/css/pico.min.css'))
 
-export interface WebOptions { secureCookie: boolean, signInPerMinute: number, production: boolean }
+export interface WebOptions {
+  secureCookie: boolean
+  signInPerMinute: number
+  production: boolean
+  /** the address users reach (for links printed in instructions) */
+  publicUrl: string
+}
 
 export const webModule: FastifyPluginAsync<WebOptions> = async (app, options) => {
   const views = path.join(here, 'views')
@@ -55,4 +65,10 @@ export const webModule: FastifyPluginAsync<WebOptions> = async (app, options) =>
   await app.register(auditPages)
   await app.register(noticesPages)
   await app.register(pkiPages)
+  await app.register(feesPages)
+  await app.register(paymentsPages, { publicUrl: options.publicUrl })
+  await app.register(financePages)
+  // the simulated bank exists only when configured (SIMULATED_BANK=true, never in production)
+  const simulatedBank = app.services.simulatedBank
+  if (simulatedBank) await app.register(simulatedBankPages, { service: simulatedBank })
 }

@@ -16,7 +16,12 @@ export interface NavItem {
 export const NAVIGATION: NavItem[] = [
   { href: '/', labelKey: 'nav.home' },
   { href: '/notices', labelKey: 'nav.notices' },
+  { href: '/fees', labelKey: 'nav.fees' },
+  { href: '/account/payments', labelKey: 'nav.myPayments', signedIn: true },
   { href: '/account/certificates', labelKey: 'nav.certificates', signedIn: true },
+  { href: '/cashier', labelKey: 'nav.cashier', actions: ['payments.collect'] },
+  { href: '/finance', labelKey: 'nav.finance', actions: ['finance.read'] },
+  { href: '/admin/fees', labelKey: 'nav.feeItems', actions: ['fees.manage'] },
   { href: '/admin/accounts', labelKey: 'nav.accounts', actions: ['accounts.read'] },
   { href: '/admin/departments', labelKey: 'nav.departments', actions: ['departments.manage', 'windows.manage'] },
   { href: '/admin/calendar', labelKey: 'nav.calendar', actions: ['calendar.manage'] },

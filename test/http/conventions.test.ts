@@ -78,6 +78,15 @@ t.test('every route passes the policy layer: a route without a policy cannot be 
   }), /must declare config.policy/)
 })
 
+t.test('a route for banks is closed unless the bank\'s signature was verified', async (t) => {
+  const { app } = await buildTestApp(t, {
+    setup: (app) => { app.get('/api/bank/careless', { config: { policy: 'bank' } }, async () => ({ ok: true })) }
+  })
+  const response = await app.inject({ method: 'GET', url: '/api/bank/careless' })
+  t.equal(response.statusCode, 401)
+  t.equal(response.json().code, 'AUTH_REQUIRED')
+})
+
 t.test('the OpenAPI document lists every API route with an operation id and responses', async (t) => {
   const { app } = await buildTestApp(t)
   const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json()

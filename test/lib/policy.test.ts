@@ -1,5 +1,5 @@
 import t from 'tap'
-import { canAccess, isGrantShapeValid, mayAttempt, type Principal } from '../../src/lib/policy.ts'
+import { canAccess, isGrantShapeValid, mayAttempt, scopesFor, type Principal } from '../../src/lib/policy.ts'
 
 const principal = (grants: Principal['grants']): Principal => ({
   accountId: 'a', username: 'u', displayName: 'U', kind: 'person', grants, sessionId: 's', authMethod: 'password', mustChangePassword: false
@@ -28,4 +28,26 @@ t.test('roles are granted only in the scopes that make sense for them', async (t
   t.notOk(isGrantShapeValid({ role: 'hall_admin', scopeType: 'department', scopeId: 'd' }))
   t.notOk(isGrantShapeValid({ role: 'chief_rep', scopeType: 'department', scopeId: null }))
   t.notOk(isGrantShapeValid({ role: 'bidder', scopeType: 'hall', scopeId: 'x' }))
+})
+
+t.test('the scopes an action covers, for filtering lists', async (t) => {
+  const clerk = principal([
+    { role: 'clerk', scopeType: 'window', scopeId: 'w1' },
+    { role: 'dept_admin', scopeType: 'department', scopeId: 'd1' },
+    { role: 'bidder', scopeType: 'project', scopeId: 'p1' }
+  ])
+  t.same(scopesFor(clerk, 'payments.read'), { departmentIds: ['d1'], windowIds: ['w1'] })
+  t.same(scopesFor(principal([{ role: 'cashier', scopeType: 'hall', scopeId: null }]), 'payments.read'), null, 'a hall grant covers everything')
+  t.same(scopesFor(principal([{ role: 'applicant', scopeType: 'hall', scopeId: null }]), 'payments.read'), { departmentIds: [], windowIds: [] }, 'no grant, nothing')
+})
+
+t.test('the hall\'s money is reached only from a hall grant, not from one window or department', async (t) => {
+  const windowCashier = principal([{ role: 'cashier', scopeType: 'window', scopeId: 'w1' }])
+  const departmentSupervisor = principal([{ role: 'supervisor', scopeType: 'department', scopeId: 'd1' }])
+  t.ok(mayAttempt(windowCashier, 'payments.collect'), 'the window cashier still takes payments')
+  t.notOk(mayAttempt(windowCashier, 'finance.reconcile'))
+  t.notOk(mayAttempt(windowCashier, 'refunds.execute'))
+  t.notOk(mayAttempt(departmentSupervisor, 'finance.read'))
+  t.ok(mayAttempt(principal([{ role: 'cashier', scopeType: 'hall', scopeId: null }]), 'finance.reconcile'))
+  t.ok(mayAttempt(principal([{ role: 'supervisor', scopeType: 'hall', scopeId: null }]), 'finance.read'))
 })

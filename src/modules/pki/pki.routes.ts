@@ -17,6 +17,11 @@ export const pkiRoutes: FastifyPluginAsyncTypebox<{ service: PkiService }> = asy
     schema: { tags, operationId: 'getCertificateAuthority', summary: 'The platform root, issuing CA and signer certificates', security: [], response: { 200: CaInfoSchema } }
   }, async () => service.caInfo())
 
+  app.get('/pki/ca/root.pem', {
+    config: { policy: 'public' },
+    schema: { tags, operationId: 'getRootCertificatePem', summary: 'The platform root as a PEM file (for openssl -CAfile)', security: [], response: { 200: Type.String() } }
+  }, async (_request, reply) => reply.type('application/x-pem-file').header('content-disposition', 'attachment; filename="openhall-root.pem"').send((await service.caInfo()).root))
+
   app.get('/pki/crl', {
     config: { policy: 'public' },
     schema: { tags, operationId: 'getRevocationList', summary: 'The platform CRL (DER, application/pkix-crl)', security: [], response: { 200: Type.Unknown() } }

@@ -1,0 +1,17 @@
+import { createError } from '../../lib/errors.ts'
+
+export const NoticeNotFound = createError<'PAYMENT_NOTICE_NOT_FOUND', 404, [string]>('PAYMENT_NOTICE_NOT_FOUND', 'Payment notice %s not found', 404)
+export const PaymentCodeInvalid = createError('PAYMENT_CODE_INVALID', 'This is not a payment code: 20 digits with a valid check digit (a digit may be mistyped)', 400)
+export const PaymentCodeUnknown = createError('PAYMENT_CODE_UNKNOWN', 'No payment notice has this code', 404)
+export const PayerNotFound = createError<'PAYER_NOT_FOUND', 422, [string]>('PAYER_NOT_FOUND', 'Payer account %s does not exist', 422)
+export const NoticeScopeMismatch = createError<'NOTICE_SCOPE_MISMATCH', 422, [string, string]>('NOTICE_SCOPE_MISMATCH', 'Window %s does not belong to department %s', 422)
+export const NoticeTotalTooLarge = createError('NOTICE_TOTAL_TOO_LARGE', 'The total exceeds the largest amount the hall accepts', 422)
+export const NoticeDueInvalid = createError('NOTICE_DUE_INVALID', 'The due time must be in the future', 422)
+export const NoticeNotPayable = createError<'NOTICE_NOT_PAYABLE', 409, [string]>('NOTICE_NOT_PAYABLE', 'The payment notice is %s and cannot be paid', 409)
+export const NoticeExpired = createError('NOTICE_EXPIRED', 'The payment notice expired before this payment', 409)
+export const NoticeAlreadyPaid = createError('NOTICE_ALREADY_PAID', 'The payment notice was already paid by another bank transaction', 409)
+export const NoticeNotCancellable = createError<'NOTICE_NOT_CANCELLABLE', 409, [string]>('NOTICE_NOT_CANCELLABLE', 'The payment notice is %s and cannot be cancelled', 409)
+export const AmountMismatch = createError<'AMOUNT_MISMATCH', 422, [string, string]>('AMOUNT_MISMATCH', 'The amount paid (%s fen) is not the notice total (%s fen); partial payment is not accepted', 422)
+export const PaymentTimeInvalid = createError('PAYMENT_TIME_INVALID', 'The payment time is in the future or before the notice was issued', 422)
+export const ReceiptNotFound = createError<'RECEIPT_NOT_FOUND', 404, [string]>('RECEIPT_NOT_FOUND', 'Receipt %s not found', 404)
+export const ReceiptSignatureInvalid = createError('RECEIPT_SIGNATURE_INVALID', 'The signature is not a CMS signature', 400)
