@@ -117,8 +117,19 @@ export default fp(async function timersPlugin (app) {
     alarm.unref()
   }
 
+  /**
+   * Passes run one at a time in an instance: a concurrent pass would skip the timers another
+   * holds locked (SKIP LOCKED) and answer before they fired.
+   */
+  let passes: Promise<number> = Promise.resolve(0)
+  function queuePass (): Promise<number> {
+    const pass = passes.catch(() => 0).then(fireDue)
+    passes = pass
+    return pass
+  }
+
   function onAlarm () {
-    firing ??= fireDue()
+    firing ??= queuePass()
       .catch((error: unknown) => { app.log.error({ err: error }, 'firing timers failed'); return 0 })
       .finally(() => { firing = undefined; arm().catch((error: unknown) => app.log.error({ err: error }, 'arming timers failed')) })
   }
@@ -150,7 +161,7 @@ export default fp(async function timersPlugin (app) {
       const removed = await tx.delete(timers).where(and(eq(timers.key, key), isNull(timers.firedAt))).returning({ id: timers.id })
       return removed.length > 0
     },
-    fireDue
+    fireDue: queuePass
   }
 
   app.decorate('timers', service)
@@ -163,6 +174,6 @@ export default fp(async function timersPlugin (app) {
     closing = true
     clearTimeout(alarm)
     await listener.unlisten().catch(() => {})
-    await firing
+    await passes.catch(() => 0)
   })
 }, { name: 'timers', dependencies: ['db'] })
