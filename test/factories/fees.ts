@@ -91,3 +91,9 @@ export function bankPayment (notice: Pick<NoticeView, 'code' | 'totalFen'>, over
 }
 
 export const cashier = (app: FastifyInstance) => createUser(app, { grants: [{ role: 'cashier', scopeType: 'hall' }] })
+
+/** What most finance tests start from: the fee desk, a bank it registered, and a hall cashier. */
+export async function financeDesk (app: FastifyInstance): Promise<{ desk: FeeDesk, bank: TestBank, teller: TestUser }> {
+  const desk = await feeDesk(app)
+  return { desk, bank: await registerBank(app, desk.proposer), teller: await cashier(app) }
+}

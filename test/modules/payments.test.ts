@@ -8,7 +8,7 @@ import t from 'tap'
 import { buildTestApp, countRows } from '../helper.ts'
 import { createUser } from '../factories/accounts.ts'
 import { createDepartment, createWindow } from '../factories/departments.ts'
-import { approvedFee, bankPayment, cashier, feeDesk, issueNotice, registerBank, signedBankRequest, type TestBank } from '../factories/fees.ts'
+import { approvedFee, bankPayment, feeDesk, financeDesk, issueNotice, registerBank, signedBankRequest, type TestBank } from '../factories/fees.ts'
 import { opensslSign, workDirectory, writePem } from '../support/pki.ts'
 import { bankSigningString, BANK_HEADERS } from '../../src/lib/bank-signature.ts'
 import { isValidPaymentCode } from '../../src/lib/payment-code.ts'
@@ -95,10 +95,8 @@ t.test('the receipt verifies offline with the OpenSSL command the README gives',
 
 t.test('the cashier takes a payment at the window after confirming the amount', async (t) => {
   const { app } = await buildTestApp(t)
-  const desk = await feeDesk(app)
+  const { desk, bank, teller } = await financeDesk(app)
   const fee = await approvedFee(app, desk, { version: { basis: 'per_unit', amountFen: undefined, unitPriceFen: 250, unitName: '平方米', quantityScale: 2 } })
-  const bank = await registerBank(app, desk.proposer)
-  const teller = await cashier(app)
   const notice = await issueNotice(app, desk.proposer, { lines: [{ code: fee.code, quantity: '120.5' }] })
   t.equal(notice.totalFen, 30125)
   t.equal(notice.items[0]!.detail, '120.5 平方米 × ¥2.50')

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { baseUrl, buildTestApp, countRows } from '../helper.ts'
-import { approvedFee, bankPayment, cashier, feeDesk, issueNotice, registerBank, signedBankRequest, type TestBank } from '../factories/fees.ts'
+import { approvedFee, bankPayment, financeDesk, issueNotice, signedBankRequest, type TestBank } from '../factories/fees.ts'
 import type { TestUser } from '../factories/accounts.ts'
 import { formatYuan } from '../../src/lib/money.ts'
 import { shanghaiDate } from '../../src/lib/working-days.ts'
@@ -46,10 +46,8 @@ async function paidByCallback (app: FastifyInstance, bank: TestBank, notice: { c
 
 t.test('a statement is matched line by line and every difference is listed', async (t) => {
   const { app } = await buildTestApp(t)
-  const desk = await feeDesk(app)
+  const { desk, bank, teller } = await financeDesk(app)
   const fee = await approvedFee(app, desk)
-  const bank = await registerBank(app, desk.proposer)
-  const teller = await cashier(app)
   const notices = await Promise.all([1, 2, 3, 4, 5].map(() => issueNotice(app, desk.proposer, { lines: [{ code: fee.code }] })))
   const matched = await paidByCallback(app, bank, notices[0]!)
   const mismatched = await paidByCallback(app, bank, notices[1]!)
@@ -104,10 +102,8 @@ t.test('a statement is matched line by line and every difference is listed', asy
 
 t.test('a callback that arrives after the import is not counted again through suspense', async (t) => {
   const { app } = await buildTestApp(t)
-  const desk = await feeDesk(app)
+  const { desk, bank, teller } = await financeDesk(app)
   const fee = await approvedFee(app, desk)
-  const bank = await registerBank(app, desk.proposer)
-  const teller = await cashier(app)
   const notice = await issueNotice(app, desk.proposer, { lines: [{ code: fee.code }] })
   const imported = await importStatement(app, teller, bank, HEADER + row('LATE-1', 8000, { code: notice.code }))
   const [difference] = (await app.inject({ method: 'GET', url: `/api/bank-statements/${imported.json().id}`, headers: teller.headers })).json().differences
@@ -125,10 +121,8 @@ t.test('a callback that arrives after the import is not counted again through su
 
 t.test('money parked in suspense is taken out of it when its payment arrives after all', async (t) => {
   const { app } = await buildTestApp(t)
-  const desk = await feeDesk(app)
+  const { desk, bank, teller } = await financeDesk(app)
   const fee = await approvedFee(app, desk)
-  const bank = await registerBank(app, desk.proposer)
-  const teller = await cashier(app)
   const notice = await issueNotice(app, desk.proposer, { lines: [{ code: fee.code }] })
   const dearer = await approvedFee(app, desk, { version: { amountFen: 12000 } })
   const other = await issueNotice(app, desk.proposer, { lines: [{ code: dearer.code }] })
@@ -152,10 +146,8 @@ t.test('money parked in suspense is taken out of it when its payment arrives aft
 
 t.test('a refund the bank paid to another account than the payer\'s is listed', async (t) => {
   const { app } = await buildTestApp(t)
-  const desk = await feeDesk(app)
+  const { desk, bank, teller } = await financeDesk(app)
   const bond = await approvedFee(app, desk, { category: 'deposit', version: { name: '投标保证金', amountFen: 50000 } })
-  const bank = await registerBank(app, desk.proposer)
-  const teller = await cashier(app)
   const notices = await Promise.all([1, 2].map(() => issueNotice(app, desk.proposer, { purpose: 'bid_bond', reference: 'tender:T-1', lines: [{ code: bond.code }] })))
   const payments = await Promise.all(notices.map((notice) => paidByCallback(app, bank, notice, { payerAccountNo: '6222-0202-0011-2233-445' })))
   for (const [index, notice] of notices.entries()) {
@@ -175,9 +167,7 @@ t.test('a refund the bank paid to another account than the payer\'s is listed', 
 
 t.test('a malformed statement is refused whole, with the lines that are wrong', async (t) => {
   const { app, config } = await buildTestApp(t)
-  const desk = await feeDesk(app)
-  const bank = await registerBank(app, desk.proposer)
-  const teller = await cashier(app)
+  const { desk, bank, teller } = await financeDesk(app)
   const good = row('G-1', 100)
   const cases: Array<[string, string, RegExp]> = [
     ['a wrong header', 'id,amount\n' + good, /header/],
@@ -224,9 +214,7 @@ t.test('a malformed statement is refused whole, with the lines that are wrong', 
 
 t.test('an upload cut off midway keeps nothing', async (t) => {
   const { app } = await buildTestApp(t, { listen: true })
-  const desk = await feeDesk(app)
-  const bank = await registerBank(app, desk.proposer)
-  const teller = await cashier(app)
+  const { bank, teller } = await financeDesk(app)
   const controller = new AbortController()
   let sent = 0
   const body = Readable.from((async function * () {
@@ -256,12 +244,10 @@ t.test('an upload cut off midway keeps nothing', async (t) => {
 
 t.test('remittances move the collected non-tax revenue per fiscal account and agree with the ledger', async (t) => {
   const { app } = await buildTestApp(t)
-  const desk = await feeDesk(app)
+  const { desk, bank, teller } = await financeDesk(app)
   const registration = await approvedFee(app, desk)
   const licence = await approvedFee(app, desk, { version: { amountFen: 5000, receivingAccount: '示范县财政局 政府性基金专户 6217000099998888' } })
   const bond = await approvedFee(app, desk, { category: 'deposit', version: { amountFen: 100000, name: '投标保证金' } })
-  const bank = await registerBank(app, desk.proposer)
-  const teller = await cashier(app)
   const both = await issueNotice(app, desk.proposer, { lines: [{ code: registration.code }, { code: licence.code }] })
   const single = await issueNotice(app, desk.proposer, { lines: [{ code: registration.code }] })
   const deposit = await issueNotice(app, desk.proposer, { purpose: 'bid_bond', reference: 'tender:T-1', lines: [{ code: bond.code }] })

@@ -1,16 +1,14 @@
 import t from 'tap'
 import { baseUrl, buildTestApp } from '../helper.ts'
 import { createUser } from '../factories/accounts.ts'
-import { approvedFee, bankPayment, cashier, feeDesk, issueNotice, registerBank, signedBankRequest } from '../factories/fees.ts'
+import { approvedFee, bankPayment, feeDesk, financeDesk, issueNotice, registerBank, signedBankRequest } from '../factories/fees.ts'
 import { connectLive } from '../support/live-client.ts'
 import { addWorkingDays, endOfShanghaiDay, shanghaiDate } from '../../src/lib/working-days.ts'
 
 t.test('a bid bond is refunded to the account it came from, within the working days its standard allows', async (t) => {
   const { app } = await buildTestApp(t, { listen: true })
-  const desk = await feeDesk(app)
+  const { desk, bank, teller } = await financeDesk(app)
   const bond = await approvedFee(app, desk, { category: 'deposit', version: { name: '投标保证金', amountFen: 200000, refundWorkingDays: 5 } })
-  const bank = await registerBank(app, desk.proposer)
-  const teller = await cashier(app)
   const watcher = await createUser(app, { grants: [{ role: 'supervisor', scopeType: 'hall' }] })
   const socket = await connectLive(baseUrl(app), watcher.token)
   t.teardown(() => socket.close())

@@ -12,7 +12,7 @@ import t from 'tap'
 import { buildTestApp } from '../helper.ts'
 import { createUser } from '../factories/accounts.ts'
 import { createDepartment } from '../factories/departments.ts'
-import { approvedFee, bankPayment, cashier, feeDesk, issueNotice, registerBank, signedBankRequest } from '../factories/fees.ts'
+import { approvedFee, bankPayment, cashier, feeDesk, financeDesk, issueNotice, registerBank, signedBankRequest } from '../factories/fees.ts'
 import { multipart, otherValidCode, pageHeaders, payAtWindow, sha256Hex } from '../factories/fees-pages.ts'
 import { addCalendarDays } from '../../src/lib/working-days.ts'
 
@@ -274,10 +274,8 @@ t.test('the cashier looks a code up, must re-enter the exact amount, and records
 
 t.test('the payer sees notices and receipts; the signed receipt verifies offline with OpenSSL and online by its QR code', async (t) => {
   const { app } = await buildTestApp(t)
-  const desk = await feeDesk(app)
+  const { desk, bank, teller } = await financeDesk(app)
   const fee = await approvedFee(app, desk, { code: 'BDC-01' })
-  const bank = await registerBank(app, desk.proposer)
-  const teller = await cashier(app)
   const payer = await createUser(app, { grants: [{ role: 'applicant', scopeType: 'hall' }] })
   const headers = pageHeaders(app, payer)
   const open = await issueNotice(app, desk.proposer, { lines: [{ code: fee.code }], payer: { accountId: payer.id, name: '王五', idNumber: '110101199003070011' } })

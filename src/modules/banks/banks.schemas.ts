@@ -3,8 +3,9 @@ import { Nullable, StrictObject, Timestamp, Uuid } from '../../lib/http-schemas.
 
 /** A bank's code, as it appears in the bank interface's paths and in cashiers' forms. */
 export const BankCode = Type.String({ pattern: '^[a-z][a-z0-9-]{1,31}$' })
-/** A bank's own transaction id, the key of idempotency and of reconciliation. */
-export const BankTxnId = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' })
+/** A bank's own transaction id, the key of idempotency and of reconciliation (statements parse it too). */
+export const BANK_TXN_ID_PATTERN = '^[A-Za-z0-9_.:-]{1,64}$'
+export const BankTxnId = Type.String({ pattern: BANK_TXN_ID_PATTERN })
 
 export const BankSchema = Type.Object({
   id: Uuid,

@@ -13,6 +13,7 @@
  *   missing (recorded here, not at the bank), unexpected debit → acknowledge
  */
 import { parseYuan, MAX_FEN } from '../../lib/money.ts'
+import { BANK_TXN_ID_PATTERN } from '../banks/banks.schemas.ts'
 import { isValidPaymentCode, normalisePaymentCode } from '../../lib/payment-code.ts'
 import { shanghaiDate } from '../../lib/working-days.ts'
 
@@ -29,7 +30,7 @@ export interface StatementLine {
   memo: string
 }
 
-const TXN_ID = /^[A-Za-z0-9_.:-]{1,64}$/
+const TXN_ID = new RegExp(BANK_TXN_ID_PATTERN)
 const OFFSET_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/
 const LOCAL_TIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})$/
 
