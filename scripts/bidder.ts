@@ -10,9 +10,15 @@
  *   reveal          --package bid.ohsb --cert cert.pem --key key.pem    unwrap the content key with your key, for the opening
  *   open            --package bid.ohsb --content-key BASE64 --out DIR   decrypt and verify locally (self-check)
  *   verify-receipt  --receipt receipt.p7s --root root.pem [--package bid.ohsb]
+ *   submit          --tender UUID --package bid.ohsb [--idempotency-key KEY]   upload bid.ohsb with bid.ohsb.p7s; writes bid.ohsb.receipt.p7s
+ *   withdraw        --tender UUID [--idempotency-key KEY]                      withdraw before the deadline; prints the signed receipt
+ *
+ * submit and withdraw talk to the platform: OPENHALL_URL (default http://127.0.0.1:3000) and
+ * OPENHALL_TOKEN (a session token: POST /api/auth/login, or certificate login). A retried submit
+ * of the same file reuses its idempotency key (derived from the package), so it never bids twice.
  */
 import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto'
-import { existsSync } from 'node:fs'
+import { existsSync, openAsBlob } from 'node:fs'
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -158,7 +164,46 @@ async function verifyReceipt (args: string[]) {
   return { valid: true, signer: new X509Certificate(signed!.certificateDer).subject.replace(/\n/g, ', '), receipt }
 }
 
-const commands: Record<string, (args: string[]) => Promise<unknown>> = { csr, seal, inspect, reveal, open, 'verify-receipt': verifyReceipt }
+function platform () {
+  const token = process.env.OPENHALL_TOKEN
+  if (!token) throw new UsageError('set OPENHALL_TOKEN to your session token')
+  return { base: (process.env.OPENHALL_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, ''), authorization: `Bearer ${token}` }
+}
+
+async function answer (response: Response) {
+  const body = await response.json() as { code?: string, detail?: string, receipt?: { json: string, cms: string } }
+  if (!response.ok) throw Object.assign(new Error(body.detail ?? response.statusText), { code: body.code ?? `HTTP_${response.status}` })
+  return body
+}
+
+async function submit (args: string[]) {
+  const { values } = parseArgs({ args, options: { tender: { type: 'string' }, package: { type: 'string' }, 'idempotency-key': { type: 'string' } } })
+  required(values, 'tender', 'package')
+  const { base, authorization } = platform()
+  // the package streams from disk: a 1 GB bid never sits in memory
+  const { sha256 } = await inspectPackage({ provider: nodeCrypto, bytes: fileSource(values.package!) })
+  const form = new FormData()
+  form.append('signature', await openAsBlob(`${values.package!}.p7s`), 'bid.ohsb.p7s')
+  form.append('package', await openAsBlob(values.package!), 'bid.ohsb')
+  const response = await fetch(`${base}/api/tenders/${values.tender!}/bids`, {
+    method: 'POST', body: form, headers: { authorization, 'idempotency-key': values['idempotency-key'] ?? `pkg-${sha256.slice(0, 40)}` }
+  })
+  const submission = await answer(response)
+  await writeFile(`${values.package!}.receipt.p7s`, Buffer.from(submission.receipt!.cms, 'base64'))
+  return { ...submission, receiptFile: `${values.package!}.receipt.p7s`, replay: response.status === 200 }
+}
+
+async function withdraw (args: string[]) {
+  const { values } = parseArgs({ args, options: { tender: { type: 'string' }, 'idempotency-key': { type: 'string' } } })
+  required(values, 'tender')
+  const { base, authorization } = platform()
+  const response = await fetch(`${base}/api/tenders/${values.tender!}/bids/withdrawal`, {
+    method: 'POST', headers: { authorization, 'idempotency-key': values['idempotency-key'] ?? `withdraw-${crypto.randomUUID()}` }
+  })
+  return answer(response)
+}
+
+const commands: Record<string, (args: string[]) => Promise<unknown>> = { csr, seal, inspect, reveal, open, 'verify-receipt': verifyReceipt, submit, withdraw }
 
 const [command, ...rest] = process.argv.slice(2)
 const run = command ? commands[command] : undefined

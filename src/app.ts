@@ -27,6 +27,7 @@ import timersPlugin from './plugins/timers.ts'
 import { accountsModule } from './modules/accounts/index.ts'
 import { auditModule } from './modules/audit/index.ts'
 import { banksModule } from './modules/banks/index.ts'
+import { bidsModule } from './modules/bids/index.ts'
 import { calendarModule } from './modules/calendar/index.ts'
 import { departmentsModule } from './modules/departments/index.ts'
 import { downloadsModule } from './modules/downloads/index.ts'
@@ -38,10 +39,12 @@ import { liveModule } from './modules/live/index.ts'
 import { noticesModule } from './modules/notices/index.ts'
 import { paymentsModule } from './modules/payments/index.ts'
 import { pkiModule } from './modules/pki/index.ts'
+import { projectsModule } from './modules/projects/index.ts'
 import { reconciliationModule } from './modules/reconciliation/index.ts'
 import { refundsModule } from './modules/refunds/index.ts'
 import { sealedBidsModule } from './modules/sealed-bids/index.ts'
 import { sessionsModule } from './modules/sessions/index.ts'
+import { tendersModule } from './modules/tenders/index.ts'
 import { simulatedBankModule } from './modules/simulated-bank/index.ts'
 import { webModule } from './web/index.ts'
 
@@ -127,6 +130,9 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(refundsModule, { prefix: '/api' })
   await app.register(reconciliationModule, { prefix: '/api' })
   if (config.fees.simulatedBank) await app.register(simulatedBankModule, { prefix: '/api', masterKey })
+  await app.register(projectsModule, { prefix: '/api' })
+  await app.register(tendersModule, { prefix: '/api' })
+  await app.register(bidsModule, { prefix: '/api' })
   await app.register(downloadsModule, { prefix: '/api', linkSecret: masterKey.derive('download-links') })
 
   // pages

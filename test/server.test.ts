@@ -2,52 +2,12 @@
  * The server as a newcomer runs it: `npm start` on a bare machine (embedded PostgreSQL, files
  * under DATA_DIR), graceful shutdown, a hard kill and a restart, and a bad setting.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import t from 'tap'
-
-async function freePort (): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-interface Running { child: ChildProcess, output: () => string, exited: Promise<number | null> }
-
-const children = new Set<ChildProcess>()
-t.teardown(() => { for (const child of children) child.kill('SIGKILL') })
-
-function start (env: Record<string, string>): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  children.add(child)
-  let output = ''
-  child.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  return { child, output: () => output, exited }
-}
-
-async function waitReady (port: number, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/ready`)
-      if (response.status === 200) return
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`not ready on ${port} within ${timeoutMs} ms`)
-}
+import { freePort, startServer as start, waitReady } from './support/server-process.ts'
 
 function postmasterPid (dataDir: string): number | null {
   const file = path.join(dataDir, 'pg', 'postmaster.pid')

@@ -17,6 +17,10 @@
  *                        server memory sampled, vs a bare COPY of the same file
  *   cms-verify           CMS SignedData verification (chain cached) on one core vs bare native RSA verify
  *   seal-open            seal and open a 1 GB bid (BENCH_BID_MB) vs `openssl enc -aes-256-ctr` on the same file
+ *   bid-rush             BENCH_BIDDERS (500) sealed bids of BENCH_BID_KB (1024) KB over HTTP, 100 in flight, every
+ *                        receipt verified, vs plain multipart uploads of the same files into the same store
+ *   bid-1gb              one sealed bid of a BENCH_BID_MB (1000) MB document by curl, server RSS sampled, vs
+ *                        curl of the same file to the plain upload route
  *
  * Uses DATABASE_URL when set, otherwise a private embedded PostgreSQL in a temporary DATA_DIR.
  * `npm run bench -- <scenario>` runs only the named scenarios.
@@ -34,6 +38,7 @@ import { actorOf } from '../../src/lib/actor.ts'
 import { StrictObject } from '../../src/lib/http-schemas.ts'
 import { auditRecord } from '../../src/plugins/audit.ts'
 import { runLoad, type LoadResult } from './load.ts'
+import { measureBidRush, measureBigBid, plainUploadRoutes } from './bids.ts'
 import { measureCmsVerify, measureSealOpen } from './crypto.ts'
 import { createStaff, measureCallbacks, measureReconciliation } from './fees.ts'
 import { measureStart } from './start.ts'
@@ -101,6 +106,7 @@ async function httpScenarios () {
   const config = loadConfig({ ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', PORT: '0', LOGIN_RATE_LIMIT_PER_MINUTE: '100000' })
   const app = await buildApp(config)
   await app.register(benchRoutes)
+  await app.register(plainUploadRoutes)
   await app.listen({ port: 0, host: '127.0.0.1' })
   try {
     await app.db.execute('create table if not exists bench_rows (id uuid primary key default gen_random_uuid(), note text not null, created_at timestamptz not null default now())' as never)
@@ -157,6 +163,34 @@ async function httpScenarios () {
         if (result.differences !== result.expectedDifferences) process.stdout.write(`  differences ${result.differences}, expected ${result.expectedDifferences}\n`)
       }
     }
+
+    if (wanted('bid-rush')) {
+      const result = await measureBidRush(app, appUrl)
+      const side = (s: { uploadsPerSecond: number, mbPerSecond: number, p50: number, p99: number }) =>
+        `${s.uploadsPerSecond.toFixed(1)}/s ${Math.round(s.mbPerSecond)} MB/s (p50 ${Math.round(s.p50)}, p99 ${Math.round(s.p99)} ms)`
+      report({ scenario: `bid-rush (${result.count} × ${result.kilobytes} KB, 100 in flight)`, figure: `bids ${side(result.scenario)}`, baseline: `plain upload ${side(result.baseline)}`, ratio: result.ratio, target: '≥ 0.50', pass: result.ratio >= 0.5 })
+      process.stdout.write(`  ratio by round ${result.ratios.map((ratio) => ratio.toFixed(2)).join(', ')}\n`)
+      report({
+        scenario: 'bid-rush receipts',
+        figure: `${result.valid}/${result.expected} valid, rows ${result.tenderRows.join('/')}`,
+        baseline: `${result.rounds} tenders × ${result.count} bids`,
+        ratio: result.valid / result.expected,
+        target: 'all valid',
+        pass: result.valid === result.expected && result.rowsOk
+      })
+    }
+
+    if (wanted('bid-1gb')) {
+      const result = await measureBigBid(app, appUrl)
+      report({
+        scenario: `bid-1gb (${Math.round(result.megabytes)} MB by curl)`,
+        figure: `${result.status}, +${Math.round(result.growthMb)} MB RSS, ${Math.round(result.mbPerSecond)} MB/s`,
+        baseline: `plain upload +${Math.round(result.baselineGrowthMb)} MB RSS, ${Math.round(result.baselineMbPerSecond)} MB/s`,
+        ratio: result.mbPerSecond / result.baselineMbPerSecond,
+        target: '< 64 MB, 201',
+        pass: result.growthMb < 64 && result.accepted
+      })
+    }
   } finally {
     await app.db.execute('drop table if exists bench_rows' as never).catch(() => {})
     await app.close()
@@ -170,7 +204,7 @@ if (wanted('start-to-ready')) {
   report({ scenario: 'start-to-ready (first, with initdb)', figure: `${(start.firstMs / 1000).toFixed(2)} s`, baseline: `bare Fastify start ${(start.baselineMs / 1000).toFixed(2)} s`, ratio: start.firstMs / start.baselineMs, target: '< 5 s', pass: start.firstMs < 5000 })
   report({ scenario: 'start-to-ready (restart)', figure: `${(start.laterMs / 1000).toFixed(2)} s`, baseline: `bare Fastify start ${(start.baselineMs / 1000).toFixed(2)} s`, ratio: start.laterMs / start.baselineMs, target: '< 2 s', pass: start.laterMs < 2000 })
 }
-if (['authenticated-read', 'audited-write', 'bank-callbacks', 'reconciliation'].some(wanted)) await httpScenarios()
+if (['authenticated-read', 'audited-write', 'bank-callbacks', 'reconciliation', 'bid-rush', 'bid-1gb'].some(wanted)) await httpScenarios()
 if (wanted('cms-verify')) {
   const result = await measureCmsVerify(SECONDS)
   report({ scenario: 'cms-verify (one core, chain cached)', figure: `${Math.round(result.cms)} verifications/s`, baseline: `bare RSA-2048 verify ${Math.round(result.native)}/s`, ratio: result.cms / result.native, target: '≥ 1500/s', pass: result.cms >= 1500 })

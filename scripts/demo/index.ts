@@ -10,6 +10,7 @@ import { actorFor } from './actor.ts'
 import { DEMO_PASSWORD, seedCounty } from './county.ts'
 import { seedFees } from './fees.ts'
 import { seedCertificates } from './pki.ts'
+import { seedTrading } from './trading.ts'
 
 async function seedDemo (app: FastifyInstance, config: Config) {
   const admins = await app.services.accounts.listAccounts({ role: 'hall_admin', limit: 1, offset: 0 })
@@ -19,6 +20,7 @@ async function seedDemo (app: FastifyInstance, config: Config) {
   const users = await seedCounty(app, actorFor(admin))
   const certificates = await seedCertificates(app, config.dataDir)
   const fees = await seedFees(app, actorFor(admin))
+  const trading = await seedTrading(app, actorFor(admin))
   const lines = [
     '',
     `OpenHall demo county is ready at ${config.publicUrl}`,
@@ -27,6 +29,7 @@ async function seedDemo (app: FastifyInstance, config: Config) {
     `  ${admin.username.padEnd(16)} ${'hall_admin'.padEnd(12)} (password printed at first start, or ADMIN_PASSWORD)`,
     `Demo keys and certificates (bidders, expert.li, supervisor): ${certificates}`,
     ...fees,
+    ...trading,
     ''
   ]
   process.stdout.write(lines.join('\n') + '\n')

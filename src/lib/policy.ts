@@ -78,7 +78,14 @@ export const ACTIONS = {
   'refunds.execute': ['cashier', 'hall_admin'],
   'finance.read': ['cashier', 'hall_admin', 'supervisor'],
   'finance.reconcile': ['cashier', 'hall_admin'],
-  'banks.manage': ['hall_admin']
+  'banks.manage': ['hall_admin'],
+  'projects.register': ['agency', 'tenderer'],
+  'projects.read': ['agency', 'tenderer', 'hall_admin', 'supervisor'],
+  'projects.accept': ['hall_admin'],
+  'venues.manage': ['hall_admin'],
+  'tenders.manage': ['agency', 'tenderer'],
+  'tenders.supervise': ['hall_admin', 'supervisor'],
+  'tenders.participate': ['bidder']
 } as const satisfies Record<string, readonly Role[]>
 export type Action = keyof typeof ACTIONS
 
@@ -133,6 +140,21 @@ export function scopesFor (principal: Principal, action: Action): { departmentId
   if (grants.some((grant) => grant.scopeType === 'hall')) return null
   const idsOf = (type: ScopeType) => grants.filter((grant) => grant.scopeType === type).map((grant) => grant.scopeId!)
   return { departmentIds: idsOf('department'), windowIds: idsOf('window') }
+}
+
+/**
+ * A project's own parties: the account that registered it, and agency or tenderer accounts
+ * granted on the project. A hall-wide agency grant only allows registering new projects; it
+ * does not open other agencies' projects.
+ */
+export function isProjectParty (principal: Principal, project: { id: string, registeredBy: string }): boolean {
+  if (project.registeredBy === principal.accountId) return true
+  return principal.grants.some((grant) => (grant.role === 'agency' || grant.role === 'tenderer') && grant.scopeType === 'project' && grant.scopeId === project.id)
+}
+
+/** Officials who see every project of the hall (the trading centre, supervisors). */
+export function overseesProjects (principal: Principal, project: { id: string }): boolean {
+  return principal.grants.some((grant) => (grant.role === 'hall_admin' || grant.role === 'supervisor') && grantCovers(grant, { projectId: project.id }))
 }
 
 export function hasRole (principal: Principal, role: Role): boolean {

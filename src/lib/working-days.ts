@@ -47,6 +47,15 @@ export function nextWorkingDay (calendar: WorkCalendar, date: string): string {
 }
 
 /**
+ * The last day of a period of `days` calendar days that starts with an event on `date`, as the
+ * Civil Code counts it: the day of the event is not counted (Art. 201), and a period whose last
+ * day is a rest day ends on the next working day (Art. 203).
+ */
+export function statutoryPeriodEnd (calendar: WorkCalendar, date: string, days: number): string {
+  return nextWorkingDay(calendar, addCalendarDays(date, days))
+}
+
+/**
  * The date `count` working days after `date` (the start day itself is not counted, as in
  * "within 5 working days of acceptance"). Negative counts go backwards; zero returns `date`.
  */

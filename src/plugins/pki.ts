@@ -12,7 +12,7 @@
  * - Signatures are CMS SignedData (src/lib/cms); the math is native, the path checks are
  *   src/lib/pki/chain.ts.
  */
-import { generateKeyPairSync, X509Certificate } from 'node:crypto'
+import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { and, eq, isNotNull, desc, sql } from 'drizzle-orm'
 import fp from 'fastify-plugin'
@@ -83,8 +83,9 @@ const NOTIFY_CHANNEL = 'openhall_pki'
 const DAY = 86_400_000
 const CRL_HOURS = 24
 
+/** A certificate's SHA-256 fingerprint (lowercase hex of its DER), without parsing it. */
 export function fingerprintOf (der: Uint8Array): string {
-  return new X509Certificate(der).fingerprint256.replace(/:/g, '').toLowerCase()
+  return createHash('sha256').update(der).digest('hex')
 }
 
 async function createAuthorities (db: Database, masterKey: MasterKey, hallName: string) {

@@ -16,7 +16,11 @@ export interface NavItem {
 export const NAVIGATION: NavItem[] = [
   { href: '/', labelKey: 'nav.home' },
   { href: '/notices', labelKey: 'nav.notices' },
+  { href: '/tenders', labelKey: 'nav.tenders' },
   { href: '/fees', labelKey: 'nav.fees' },
+  { href: '/bidder', labelKey: 'nav.bidder', actions: ['tenders.participate'] },
+  { href: '/agency', labelKey: 'nav.agency', actions: ['tenders.manage'] },
+  { href: '/hall/projects', labelKey: 'nav.hallProjects', actions: ['projects.accept'] },
   { href: '/account/payments', labelKey: 'nav.myPayments', signedIn: true },
   { href: '/account/certificates', labelKey: 'nav.certificates', signedIn: true },
   { href: '/cashier', labelKey: 'nav.cashier', actions: ['payments.collect'] },

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Grant } from '../../src/lib/policy.ts'
+import { demoCreditCode } from '../../scripts/demo/county.ts'
 
 export const TEST_PASSWORD = 'Correct-Horse-9-Battery'
 
@@ -33,3 +34,9 @@ export async function createUser (
 
 export const hallAdmin = (app: FastifyInstance) => createUser(app, { grants: [{ role: 'hall_admin', scopeType: 'hall' }] })
 export const supervisor = (app: FastifyInstance) => createUser(app, { grants: [{ role: 'supervisor', scopeType: 'hall' }] })
+
+/** An organisation (company, agency) with a valid, random unified social credit code. */
+export async function organisation (app: FastifyInstance, role: Grant['role'], username?: string): Promise<TestUser> {
+  const body = Array.from(randomBytes(8), (byte) => '0123456789'[byte % 10]).join('')
+  return createUser(app, { kind: 'organisation', username, creditCode: demoCreditCode('330100', body), grants: [{ role, scopeType: 'hall' }] })
+}

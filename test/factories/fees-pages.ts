@@ -33,21 +33,7 @@ export function otherValidCode (code: string): string {
 /** The SHA-256 a receipt prints (and its QR code carries): of the exact signed JSON. */
 export const sha256Hex = (content: Buffer | string) => createHash('sha256').update(content).digest('hex')
 
-/** A multipart/form-data body, as a browser posts a form with files. */
-export function multipart (fields: Record<string, string>, files: Record<string, { name: string, type: string, content: Buffer | string }>) {
-  const boundary = `----openhall${randomBytes(8).toString('hex')}`
-  const chunks: Buffer[] = []
-  for (const [name, value] of Object.entries(fields)) {
-    chunks.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`))
-  }
-  for (const [name, file] of Object.entries(files)) {
-    chunks.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${name}"; filename="${file.name}"\r\ncontent-type: ${file.type}\r\n\r\n`))
-    chunks.push(Buffer.isBuffer(file.content) ? file.content : Buffer.from(file.content))
-    chunks.push(Buffer.from('\r\n'))
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`))
-  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } }
-}
+export { multipart } from '../support/multipart.ts'
 
 /** Signs in through the login page of a listening app. */
 export async function signInPage (page: Page, url: string, username: string) {

@@ -11,6 +11,7 @@ import { derToPem, pemToDer } from '../../src/lib/pki/x509-parts.ts'
 import { sealBid, signPackage, toHex } from '../../src/lib/sealed-bid/index.ts'
 import { buildTestApp } from '../helper.ts'
 import { createUser, hallAdmin, type TestUser } from '../factories/accounts.ts'
+import { multipart } from '../support/multipart.ts'
 import { rsaKey, workDirectory, writePem } from '../support/pki.ts'
 
 async function * once (bytes: Uint8Array) { yield bytes }
@@ -37,18 +38,8 @@ async function sealFor (bidder: { key: ReturnType<typeof rsaKey>, certificate: U
   return { sealed, bytes, outer, sha256: sealed.summary().sha256 }
 }
 
-function multipart (parts: Array<{ name: string, filename: string, content: Uint8Array }>) {
-  const boundary = `----openhall${randomBytes(8).toString('hex')}`
-  const chunks: Buffer[] = []
-  for (const part of parts) {
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"; filename="${part.filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`), Buffer.from(part.content), Buffer.from('\r\n'))
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`))
-  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } }
-}
-
 async function precheck (app: FastifyInstance, user: TestUser, parts: Array<{ name: string, filename: string, content: Uint8Array }>) {
-  const body = multipart(parts)
+  const body = multipart({}, Object.fromEntries(parts.map((part) => [part.name, { name: part.filename, content: part.content }])))
   return app.inject({ method: 'POST', url: '/api/sealed-bids/precheck', headers: { ...user.headers, ...body.headers }, payload: body.payload })
 }
 

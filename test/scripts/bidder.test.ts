@@ -1,17 +1,31 @@
 /** The bidder's command-line client, end to end against a real app: key, certificate, seal, check, reveal, open, receipt. */
-import { spawnSync } from 'node:child_process'
+import { execFile, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
-import { buildTestApp } from '../helper.ts'
-import { createUser } from '../factories/accounts.ts'
+import { baseUrl, buildTestApp } from '../helper.ts'
+import { createUser, organisation } from '../factories/accounts.ts'
+import { publishedTender, registerFor, tradingDesk } from '../factories/trading.ts'
 import { workDirectory } from '../support/pki.ts'
 
 /** Runs the client with the files of `dir` (relative names are resolved there). */
+function resolveArgs (dir: string, args: string[]) {
+  return args.map((arg, index) => index > 0 && !arg.startsWith('--') && !args[index - 1]!.match(/^--(tender|content-key|idempotency-key)$/) ? path.join(dir, arg) : arg)
+}
+
+/** The client talking to the platform: run asynchronously, since the platform answers from this process. */
+async function bidderWith (env: Record<string, string>, dir: string, ...args: string[]) {
+  return new Promise<{ status: number | null, json: any, stderr: string }>((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'scripts/bidder.ts', ...resolveArgs(dir, args)], { encoding: 'utf8', env: { ...process.env, ...env } }, (error, stdout, stderr) => {
+      const status = error ? (typeof error.code === 'number' ? error.code : 1) : 0
+      resolve({ status, json: status === 0 ? JSON.parse(stdout) : null, stderr })
+    })
+  })
+}
+
 function bidder (dir: string, ...args: string[]) {
-  const resolved = args.map((arg, index) => index > 0 && !arg.startsWith('--') && !args[index - 1]!.match(/^--(tender|content-key)$/) ? path.join(dir, arg) : arg)
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bidder.ts', ...resolved], { encoding: 'utf8' })
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bidder.ts', ...resolveArgs(dir, args)], { encoding: 'utf8' })
   return { status: run.status, json: run.status === 0 ? JSON.parse(run.stdout) : null, stderr: run.stderr }
 }
 
@@ -68,4 +82,40 @@ t.test('csr → certificate → seal → precheck → reveal → open → receip
   writeFileSync(path.join(dir, 'other.ohsb'), readFileSync(path.join(dir, 'bid.ohsb')).subarray(0, 100))
   t.equal(bidder(dir, 'verify-receipt', '--receipt', 'receipt.p7s', '--root', 'root.pem', '--package', 'other.ohsb').status, 1, 'a receipt for another package fails')
   t.equal(bidder(dir, 'seal').status, 2, 'usage errors exit 2')
+})
+
+t.test('the client submits a sealed bid, retries safely and withdraws, against a listening platform', async (t) => {
+  const { app } = await buildTestApp(t, { listen: true })
+  const dir = workDirectory(t)
+  const desk = await tradingDesk(app)
+  const tender = await publishedTender(app, desk)
+  const user = await organisation(app, 'bidder')
+  const env = { OPENHALL_URL: baseUrl(app), OPENHALL_TOKEN: user.token }
+
+  t.equal(bidder(dir, 'csr', '--key', 'bidder.key', '--out', 'request.pem').status, 0)
+  const issued = await app.inject({ method: 'POST', url: '/api/pki/certificates', headers: user.headers, payload: { csr: readFileSync(path.join(dir, 'request.pem'), 'utf8'), profile: 'organisation' } })
+  writeFileSync(path.join(dir, 'bidder.pem'), issued.json().certificatePem)
+  await registerFor(app, { user, key: null as never, certificate: new Uint8Array() }, tender.id)
+  writeFileSync(path.join(dir, 'opening.json'), JSON.stringify({ priceFen: '1266600000', durationDays: 330 }))
+  writeFileSync(path.join(dir, '投标文件.pdf'), randomBytes(2 * 1024 * 1024))
+  const sealed = bidder(dir, 'seal', '--tender', tender.code, '--cert', 'bidder.pem', '--key', 'bidder.key', '--opening', 'opening.json', '--out', 'bid.ohsb', '投标文件.pdf')
+  t.equal(sealed.status, 0, sealed.stderr)
+
+  const submitted = await bidderWith(env, dir, 'submit', '--tender', tender.id, '--package', 'bid.ohsb')
+  t.equal(submitted.status, 0, submitted.stderr)
+  t.equal(submitted.json.sha256, sealed.json.sha256)
+  t.equal(submitted.json.replay, false)
+  writeFileSync(path.join(dir, 'root.pem'), (await app.inject({ method: 'GET', url: '/api/pki/ca' })).json().root)
+  const verified = bidder(dir, 'verify-receipt', '--receipt', 'bid.ohsb.receipt.p7s', '--root', 'root.pem', '--package', 'bid.ohsb')
+  t.equal(verified.status, 0, verified.stderr)
+  t.match(verified.json.receipt, { type: 'openhall.bid_receipt', tenderId: tender.code, ciphertextSha256: sealed.json.sha256, sequence: 1 })
+
+  const retried = await bidderWith(env, dir, 'submit', '--tender', tender.id, '--package', 'bid.ohsb')
+  t.equal(retried.json.id, submitted.json.id, 'a retried submit of the same file is the same bid')
+  t.equal(retried.json.replay, true)
+  const withdrawn = await bidderWith(env, dir, 'withdraw', '--tender', tender.id)
+  t.equal(withdrawn.json.kind, 'withdrawal')
+  const refused = await bidderWith({ ...env, OPENHALL_TOKEN: 'not-a-token' }, dir, 'submit', '--tender', tender.id, '--package', 'bid.ohsb')
+  t.equal(refused.status, 1)
+  t.match(refused.stderr, /^SESSION_INVALID|^AUTH_REQUIRED/)
 })

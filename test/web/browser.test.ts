@@ -3,10 +3,6 @@
  * of the shell, a live notice arriving without a reload, the server clock, the language switch.
  * A screenshot of each main page is kept in test/screenshots/ for reviewers.
  */
-import { existsSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
-import path from 'node:path'
-import { chromium, type Page } from 'playwright-core'
 import t from 'tap'
 import { baseUrl, buildTestApp } from '../helper.ts'
 import { TEST_PASSWORD, createUser } from '../factories/accounts.ts'
@@ -15,30 +11,22 @@ import { createCsr } from '../../src/lib/pki/issuance.ts'
 import { encodeName } from '../../src/lib/pki/names.ts'
 import { derToPem } from '../../src/lib/pki/x509-parts.ts'
 import { rsaKey } from '../support/pki.ts'
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const SCREENSHOTS = path.resolve('test/screenshots')
+import { launchChromium, screenshot } from '../support/browser.ts'
 
 t.test('the shell in a real browser', async (t) => {
-  t.ok(existsSync(CHROMIUM), `Chromium is installed at ${CHROMIUM} (apt-get install chromium)`)
   const { app } = await buildTestApp(t, { listen: true })
   const url = baseUrl(app)
   const admin = await createUser(app, { username: 'hall.admin', grants: [{ role: 'hall_admin', scopeType: 'hall' }] })
   const department = await createDepartment(app, admin.id, '县市场监督管理局')
   await createWindow(app, admin.id, department.id)
-  await mkdir(SCREENSHOTS, { recursive: true })
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
-  })
-  t.teardown(() => browser.close())
+  const browser = await launchChromium(t)
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' })
   const page = await context.newPage()
   const failures: string[] = []
   page.on('pageerror', (error) => failures.push(error.message))
   page.on('requestfailed', (request) => failures.push(`${request.url()} ${request.failure()?.errorText ?? ''}`))
-  const shoot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true })
+  const shoot = screenshot
 
   await page.goto(`${url}/`)
   t.equal(await page.locator('h1').innerText(), 'OpenHall 县政务服务大厅')

@@ -6,34 +6,23 @@
  * progress bar, resolves the difference, and refunds a deposit. Screenshots of each main page go
  * to test/screenshots/fees-*.png.
  */
-import { existsSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
-import path from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import t from 'tap'
 import { baseUrl, buildTestApp } from '../helper.ts'
 import { createUser } from '../factories/accounts.ts'
 import { approvedFee, issueNotice } from '../factories/fees.ts'
 import { payAtWindow, signInPage } from '../factories/fees-pages.ts'
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const SCREENSHOTS = path.resolve('test/screenshots')
+import { launchChromium, screenshot } from '../support/browser.ts'
 
 t.test('unified fees in a real browser', async (t) => {
-  t.ok(existsSync(CHROMIUM), `Chromium is installed at ${CHROMIUM}`)
   const { app } = await buildTestApp(t, { listen: true, env: { SIMULATED_BANK: 'true' } })
   const url = baseUrl(app)
   const alice = await createUser(app, { username: 'fee.alice', grants: [{ role: 'hall_admin', scopeType: 'hall' }] })
   const bob = await createUser(app, { username: 'fee.bob', grants: [{ role: 'hall_admin', scopeType: 'hall' }] })
   const teller = await createUser(app, { username: 'zhou.cashier', grants: [{ role: 'cashier', scopeType: 'hall' }] })
   const payer = await createUser(app, { username: 'wang.payer', grants: [{ role: 'applicant', scopeType: 'hall' }] })
-  await mkdir(SCREENSHOTS, { recursive: true })
 
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
-  })
-  t.teardown(() => browser.close())
+  const browser = await launchChromium(t)
   const failures: string[] = []
   async function pageFor (username: string | null): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN', acceptDownloads: true })
@@ -46,7 +35,7 @@ t.test('unified fees in a real browser', async (t) => {
     if (username) await signInPage(page, url, username)
     return page
   }
-  const shoot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true })
+  const shoot = screenshot
 
   // 1. an administrator proposes a fee item; the page says she cannot approve it herself
   const proposer = await pageFor('fee.alice')

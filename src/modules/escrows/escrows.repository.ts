@@ -34,3 +34,7 @@ export async function recordSubmission (db: Queryable, escrowId: string, index: 
 export async function submittedShares (db: Queryable, escrowId: string) {
   return db.select().from(escrowShares).where(and(eq(escrowShares.escrowId, escrowId), isNotNull(escrowShares.sealedSubmission)))
 }
+
+export async function setNotBefore (db: Queryable, id: string, notBefore: Date) {
+  await db.update(escrows).set({ notBefore }).where(eq(escrows.id, id))
+}

@@ -13,7 +13,7 @@ import { hasRole, mayAttempt } from '../../lib/policy.ts'
 import { combineShares, decodeShare, encodeShare, splitSecret } from '../../lib/shamir.ts'
 import { auditRecord, type Audit } from '../../plugins/audit.ts'
 import type { Clock } from '../../plugins/clock.ts'
-import type { Database, Queryable } from '../../plugins/db.ts'
+import type { Database, Queryable, Transaction } from '../../plugins/db.ts'
 import type { Pki } from '../../plugins/pki.ts'
 import type { PkiService } from '../pki/pki.service.ts'
 import {
@@ -165,7 +165,22 @@ export function createEscrowsService ({ db, audit, pki, pkiService, clock, maste
     }
   }
 
-  return { createEscrow, getEscrow, myShare, submitShare, withEscrowKey }
+  /**
+   * Moves the escrow's earliest use to a later bid deadline, inside the transaction that moves
+   * the deadline: the key must never be reassembled while bids can still arrive.
+   */
+  async function postpone (tx: Transaction, escrowId: string, notBefore: Date): Promise<void> {
+    await repo.setNotBefore(tx, escrowId, notBefore)
+  }
+
+  /** What bidders need to seal to the escrow too, published with the tender. */
+  async function publicInfo (escrowId: string, on: Queryable = db) {
+    const escrow = await repo.findEscrow(on, escrowId)
+    if (!escrow) throw new EscrowNotFound(escrowId)
+    return { id: escrow.id, threshold: escrow.threshold, shareCount: escrow.shareCount, certificatePem: derToPem(escrow.certificate) }
+  }
+
+  return { createEscrow, getEscrow, myShare, submitShare, withEscrowKey, postpone, publicInfo }
 }
 
 export type EscrowsService = ReturnType<typeof createEscrowsService>

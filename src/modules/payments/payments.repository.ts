@@ -144,3 +144,8 @@ export async function signReceipt (db: Queryable, id: string, signature: Buffer)
   const [row] = await db.select({ signature: receipts.signature }).from(receipts).where(eq(receipts.id, id))
   return row!.signature!
 }
+
+export async function findNotices (db: Queryable, ids: string[]): Promise<NoticeRow[]> {
+  if (ids.length === 0) return []
+  return db.select().from(paymentNotices).where(inArray(paymentNotices.id, ids))
+}

@@ -724,8 +724,18 @@ export function createPaymentsService (deps: PaymentsDeps) {
   timers.define(PAID_TIMER, async (tx, timer) => { await deliverPaidEvent(tx, (timer.payload as { paymentId: string }).paymentId) })
   timers.define(SIGN_TIMER, async () => { await signUnsigned() })
 
+  /**
+   * Notices other modules issued, by id, for the platform's own use (a tender's bond and document
+   * notices): code, amount and status only.
+   */
+  async function noticeStates (ids: string[], on: Queryable = db): Promise<Map<string, { id: string, code: string, totalFen: bigint, status: NoticeStatus }>> {
+    const rows = await repo.findNotices(on, ids)
+    return new Map(rows.map((row) => [row.id, { id: row.id, code: row.code, totalFen: row.totalFen, status: row.status }]))
+  }
+
   return {
     createNotice,
+    noticeStates,
     getNotice,
     findByCode,
     summaryByCode,

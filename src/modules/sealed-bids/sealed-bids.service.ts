@@ -33,8 +33,15 @@ export function createSealedBidsService ({ db, pki }: SealedBidsDeps) {
    * the final chunk, signed (outer CMS over its SHA-256) by a trusted, valid, unrevoked bidder
    * certificate that is also a recipient of the key envelope.
    */
-  async function precheck (input: { bytes: AsyncIterable<Uint8Array>, outerSignature: Uint8Array, maxBytes?: number }): Promise<PrecheckReport> {
-    const inspection = await inspectPackage({ provider: nodeCrypto, bytes: input.bytes, maxBytes: input.maxBytes })
+  async function precheck (input: {
+    bytes: AsyncIterable<Uint8Array>
+    outerSignature: Uint8Array
+    maxBytes?: number
+    /** the package's SHA-256 when another path hashes the same bytes (the object store) */
+    digestOf?: () => Promise<string>
+  }): Promise<PrecheckReport> {
+    const inspected = await inspectPackage({ provider: nodeCrypto, bytes: input.bytes, maxBytes: input.maxBytes, digest: input.digestOf === undefined })
+    const inspection = input.digestOf ? { ...inspected, sha256: await input.digestOf() } : inspected
     const verified = await pki.verifySignature({ cms: input.outerSignature, contentDigest: Buffer.from(inspection.sha256, 'hex') })
     const signer = certificateParts(verified.signer.certificateDer)
     const addressed = inspection.recipients.some((recipient) =>

@@ -16,7 +16,11 @@ export interface ShownError {
   lineErrors?: Array<{ line: string, message: string }>
 }
 
-const DETAILED = new Set(['FEE_INPUT_INVALID', 'FEE_DEFINITION_INVALID', 'FEE_NOT_IN_FORCE', 'SIMULATED_BANK_REFUSED', 'STATEMENT_MALFORMED'])
+const DETAILED = new Set([
+  'FEE_INPUT_INVALID', 'FEE_DEFINITION_INVALID', 'FEE_NOT_IN_FORCE', 'SIMULATED_BANK_REFUSED', 'STATEMENT_MALFORMED',
+  // timing refusals name the earliest lawful date; project and tender refusals name the field
+  'BID_PERIOD_TOO_SHORT', 'SALE_PERIOD_TOO_SHORT', 'BOND_ABOVE_CEILING', 'CLARIFICATION_TOO_LATE', 'OBJECTION_TOO_LATE', 'PROJECT_DETAILS_INVALID', 'TENDER_INVALID'
+])
 
 export function shownError (request: FastifyRequest, error: Error & { code?: string }): ShownError {
   const { t } = pageContext(request)

@@ -1,0 +1,15 @@
+import { createError } from '../../lib/errors.ts'
+
+export const BidWindowClosed = createError('BID_WINDOW_CLOSED', 'The bid deadline has passed: the upload completed too late', 409)
+export const TenderNotBidding = createError('TENDER_NOT_BIDDING', 'The tender does not take bids now (the documents are not issued yet)', 409)
+export const TenderClosed = createError('TENDER_CLOSED', 'The tender was cancelled or failed; it takes no bids', 409)
+export const TenderPaused = createError('TENDER_PAUSED', 'The procedure is paused until an objection to the documents is answered', 409)
+export const IdempotencyKeyRequired = createError('IDEMPOTENCY_KEY_REQUIRED', 'Send an Idempotency-Key header (8–64 letters, digits, - or _) so a retried upload never creates two bids', 400)
+export const BidTooLarge = createError<'BID_TOO_LARGE', 413, [number]>('BID_TOO_LARGE', 'The sealed bid exceeds this tender\'s limit of %d bytes', 413)
+export const PackageTenderMismatch = createError<'PACKAGE_TENDER_MISMATCH', 422, [string, string]>('PACKAGE_TENDER_MISMATCH', 'The package was sealed for tender %s, not %s', 422)
+export const CertificateNotYours = createError('CERTIFICATE_NOT_YOURS', 'The package is signed with a certificate that is not linked to your account', 422)
+export const EscrowNotRecipient = createError('ESCROW_NOT_RECIPIENT', 'This tender uses key escrow: seal the bid to the escrow certificate too', 422)
+export const NothingToWithdraw = createError('NOTHING_TO_WITHDRAW', 'You have no bid in this tender to withdraw', 409)
+export const SubmissionNotFound = createError<'SUBMISSION_NOT_FOUND', 404, [string]>('SUBMISSION_NOT_FOUND', 'Submission %s not found', 404)
+export const BondNotRequired = createError('BOND_NOT_REQUIRED', 'This tender asks for no bid bond', 409)
+export const BidPartMissing = createError<'BID_PART_MISSING', 400, [string]>('BID_PART_MISSING', 'The upload needs %s', 400)
