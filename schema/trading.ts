@@ -253,3 +253,14 @@ export const bondNotices = pgTable('bond_notices', {
   noticeId: uuid().notNull().references(() => paymentNotices.id),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow()
 }, (t) => [unique().on(t.noticeId), index().on(t.tenderId, t.bidderId), index().on(t.bidderId)])
+
+/**
+ * Bid packages being received: a row while the bytes stream into the store, removed in the
+ * transaction that records the submission (or when the upload is refused). A row that outlives
+ * any upload names an object a killed server left behind; the sweeper deletes it.
+ */
+export const bidUploads = pgTable('bid_uploads', {
+  blobKey: text().primaryKey(),
+  tenderId: uuid().notNull().references(() => tenders.id),
+  startedAt: timestamp({ withTimezone: true }).notNull().defaultNow()
+}, (t) => [index().on(t.tenderId), index().on(t.startedAt)])

@@ -27,3 +27,18 @@ export function fromHex (hex: string): Uint8Array {
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16)
   return out
 }
+
+/**
+ * Collects a small stream (a signature, a certificate) into memory, but no more than `limit`
+ * bytes: null as soon as the stream proves longer, so an oversized part is never buffered whole.
+ */
+export async function readAtMost (source: AsyncIterable<Uint8Array>, limit: number): Promise<Uint8Array | null> {
+  const parts: Uint8Array[] = []
+  let length = 0
+  for await (const part of source) {
+    length += part.length
+    if (length > limit) return null
+    parts.push(part)
+  }
+  return concatBytes(...parts)
+}

@@ -1,5 +1,7 @@
 /** Projects, tenders and bidders through the real services and routes. */
 import { randomBytes } from 'node:crypto'
+import { readdir } from 'node:fs/promises'
+import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { nodeCrypto, nodeSigner } from '../../src/lib/pki/node-crypto.ts'
 import { createCsr } from '../../src/lib/pki/issuance.ts'
@@ -158,4 +160,10 @@ export async function passDeadline (app: FastifyInstance, t: { teardown (fn: () 
   t.teardown(() => { app.clock.now = realNow })
   await app.db.$client`update timers set fire_at = now() where key = ${`tenders.deadline:${tender.id}`}`
   await app.timers.fireDue()
+}
+
+/** The bid objects the fs store holds (one file each under DATA_DIR/blobs/objects/bids/). */
+export async function storedBidObjects (dataDir: string): Promise<string[]> {
+  const root = path.join(dataDir, 'blobs', 'objects', 'bids')
+  return (await readdir(root, { recursive: true, withFileTypes: true }).catch(() => [])).filter((entry) => entry.isFile()).map((entry) => entry.name)
 }

@@ -4,7 +4,7 @@
  * a Ceph RADOS Gateway). Each run gets fresh storage: its own directory or bucket.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Readable } from 'node:stream'
@@ -389,6 +389,18 @@ t.test('fs driver', async (t) => {
     t.equal(await store.exists('nested/leaf/child'), false)
     await store.delete('nested/leaf')
     t.equal((await store.put('nested', Buffer.from('c'))).size, 1, 'free again once the longer key is gone')
+  })
+
+  t.test('bodies a killed process left staging are removed when the store is next used', async (t) => {
+    const staging = await mkdtemp(path.join(tmpdir(), 'openhall-staging-'))
+    t.teardown(() => rm(staging, { recursive: true, force: true }))
+    await mkdir(path.join(staging, '.tmp'), { recursive: true })
+    await writeFile(path.join(staging, '.tmp', 'abandoned.tmp'), 'half a bid')
+    await writeFile(path.join(staging, '.tmp', 'receiving.tmp'), 'a bid arriving now')
+    const sevenHoursAgo = new Date(Date.now() - 7 * 3_600_000)
+    await utimes(path.join(staging, '.tmp', 'abandoned.tmp'), sevenHoursAgo, sevenHoursAgo)
+    await createFsBlobStore({ root: staging, linkBase: LINK_BASE, linkSecret: LINK_SECRET }).ping()
+    t.same(await readdir(path.join(staging, '.tmp')), ['receiving.tmp'], 'only what outlived any upload is removed')
   })
 })
 

@@ -1,7 +1,8 @@
 /**
  * A hard kill in the middle of many bid uploads: after the restart every bid that got a receipt
  * is intact and verifiable, no submission points at incomplete bytes, and the uploads that did
- * not get their receipt complete exactly once when the clients retry with their keys.
+ * not get their receipt complete exactly once when the clients retry with their keys. Objects
+ * of uploads the kill cut short are swept once no upload could still be running.
  */
 import { createHash } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -9,7 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import t from 'tap'
 import { buildTestApp, createTestDatabase, TEST_MASTER_KEY } from '../helper.ts'
-import { bidderWithCertificate, publishedTender, registerFor, sealedPackage, tradingDesk } from '../factories/trading.ts'
+import { bidderWithCertificate, publishedTender, registerFor, sealedPackage, storedBidObjects, tradingDesk } from '../factories/trading.ts'
 import { freePort, startServer, waitReady } from '../support/server-process.ts'
 
 const UPLOADS = 12
@@ -78,6 +79,18 @@ t.test('SIGKILL during uploads loses no receipted bid and leaves no partial one'
     const verified = await app.pki.verifySignature({ cms: Buffer.from(receipt.receipt.cms, 'base64') })
     t.equal(Buffer.from(verified.content!).toString(), receipt.receipt.json, 'and its receipt verifies')
   }
+
+  // what the kill left half-received is swept once no upload could still be running
+  const objectsBefore = await storedBidObjects(dataDir)
+  const realNow = app.clock.now
+  app.clock.now = () => new Date(Date.now() + 7 * 3_600_000)
+  const swept = await app.services.bids.sweepAbandonedUploads()
+  app.clock.now = realNow
+  const objectsAfter = await storedBidObjects(dataDir)
+  t.equal(objectsAfter.length, rows.length, `every stored bid object belongs to a submission (${swept} abandoned uploads swept)`)
+  t.equal(objectsBefore.length - objectsAfter.length, objectsBefore.length - rows.length, 'and only the orphans were removed')
+  const [marks] = await app.db.$client`select count(*)::int as n from bid_uploads`
+  t.equal(marks!.n, 0, 'no upload is left marked in progress')
 
   // the clients retry what got no receipt: each completes once, with the same key
   for (const upload of uploads.filter((candidate) => !receipted.has(candidate.key))) {

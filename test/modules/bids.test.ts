@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { readdir, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
@@ -8,16 +8,10 @@ import { buildTestApp } from '../helper.ts'
 import { organisation, supervisor } from '../factories/accounts.ts'
 import { approvedFee, bankPayment, financeDesk, signedBankRequest } from '../factories/fees.ts'
 import {
-  addVenue, bidderWithCertificate, bondFeeVersion, passDeadline, publishedTender, registerFor, sealedPackage, submitBid, tradingDesk, type TestBidder
+  addVenue, bidderWithCertificate, bondFeeVersion, passDeadline, storedBidObjects, publishedTender, registerFor, sealedPackage, submitBid, tradingDesk, type TestBidder
 } from '../factories/trading.ts'
 import { multipart } from '../support/multipart.ts'
 import { workDirectory } from '../support/pki.ts'
-
-/** Objects the store holds under bids/ (the fs driver: one file per object). */
-async function storedBids (dataDir: string): Promise<string[]> {
-  const root = path.join(dataDir, 'blobs', 'objects', 'bids')
-  return (await readdir(root, { recursive: true, withFileTypes: true }).catch(() => [])).filter((entry) => entry.isFile()).map((entry) => entry.name)
-}
 
 async function submissionCount (app: FastifyInstance): Promise<number> {
   const [row] = await app.db.$client`select count(*)::int as n from bid_submissions`
@@ -62,10 +56,17 @@ t.test('a sealed bid gets a signed receipt; retries, replacements and withdrawal
   t.match(JSON.parse(withdrawn.json().receipt.json), { type: 'openhall.bid_withdrawal_receipt', sequence: 4 })
   const again = await app.inject({ method: 'POST', url: `/api/tenders/${tender.id}/bids/withdrawal`, headers: { ...bidder.user.headers, 'idempotency-key': 'withdraw-0002' } })
   t.equal(again.json().code, 'NOTHING_TO_WITHDRAW')
+  const crossed = await app.inject({ method: 'POST', url: `/api/tenders/${tender.id}/bids/withdrawal`, headers: { ...bidder.user.headers, 'idempotency-key': 'retry-key-0001' } })
+  t.equal(crossed.json().code, 'IDEMPOTENCY_KEY_REUSED', 'a bid\'s key does not answer a withdrawal')
+
+  // the audit trail records every submission, naming neither bidder nor tender before the deadline
+  const trail = await app.db.$client`select actor_id, payload from audit_entries where subject_type = 'bid_submission'`
+  t.equal(trail.length, 4)
+  t.ok(trail.every((entry) => entry.actor_id === null && !JSON.stringify(entry.payload).includes(tender.id)), 'supervisors reading the audit log cannot count a tender\'s bids')
 
   const mine = (await app.inject({ method: 'GET', url: `/api/tenders/${tender.id}/bids/mine`, headers: bidder.user.headers })).json()
   t.same(mine.map((row: { version: number, kind: string, counts: boolean }) => [row.version, row.kind, row.counts]), [[1, 'bid', false], [2, 'bid', false], [3, 'bid', false], [4, 'withdrawal', true]], 'every version kept, the latest counts')
-  t.equal((await storedBids(config.dataDir)).length, 3, 'each bid version stored once')
+  t.equal((await storedBidObjects(config.dataDir)).length, 3, 'each bid version stored once')
 
   const rival = await bidderWithCertificate(app)
   await registerFor(app, rival, tender.id)
@@ -91,6 +92,7 @@ t.test('bad bids are refused with a specific code and leave nothing behind', asy
     ['someone else\'s certificate', async () => submitBid(app, impostor, tender.id, await sealedPackage(bidder, tender.code)), 422, 'CERTIFICATE_NOT_YOURS'],
     ['sealed for another tender', async () => submitBid(app, bidder, tender.id, await sealedPackage(bidder, other.code)), 422, 'PACKAGE_TENDER_MISMATCH'],
     ['oversize', async () => submitBid(app, bidder, tender.id, await sealedPackage(bidder, tender.code, { size: 1_300_000 })), 413, 'BID_TOO_LARGE'],
+    ['an oversized signature part', async () => submitBid(app, bidder, tender.id, { bytes: (await sealedPackage(bidder, tender.code)).bytes, signature: Buffer.alloc(300 * 1024, 1) }), 400, 'BID_PART_MISSING'],
     ['plaintext', async () => submitBid(app, bidder, tender.id, { bytes: Buffer.from('%PDF-1.7 投标报价 12,888,000 元'.repeat(20)), signature: (await sealedPackage(bidder, tender.code)).signature }), 400, 'BID_NOT_ENCRYPTED'],
     ['signature over other bytes', async () => {
       const sealed = await sealedPackage(bidder, tender.code)
@@ -107,7 +109,7 @@ t.test('bad bids are refused with a specific code and leave nothing behind', asy
     t.equal(response.json().code, code, name)
   }
   t.equal(await submissionCount(app), 0, 'no submission recorded')
-  t.same(await storedBids(config.dataDir), [], 'no object left in the store')
+  t.same(await storedBidObjects(config.dataDir), [], 'no object left in the store')
 
   // late: judged by server time when the upload completes
   const sealed = await sealedPackage(bidder, tender.code)
@@ -120,7 +122,7 @@ t.test('bad bids are refused with a specific code and leave nothing behind', asy
   const retryAfterDeadline = await submitBid(app, bidder, tender.id, sealed, 'early-key-0001')
   t.equal(retryAfterDeadline.statusCode, 200, 'a retry of a bid received in time still gets its receipt')
   t.equal(await submissionCount(app), 1)
-  t.equal((await storedBids(config.dataDir)).length, 1)
+  t.equal((await storedBidObjects(config.dataDir)).length, 1)
 })
 
 t.test('the deadline instant: an upload that completes at the deadline is late', async (t) => {

@@ -75,6 +75,8 @@ t.test('the bid window: open while bidding and unpaused, closed at the deadline 
   t.equal(bidWindowProblem({ ...tender, status: 'cancelled' }, at('2026-11-25')), 'TENDER_CLOSED')
   t.equal(bidWindowProblem({ ...tender, status: 'published' }, at('2026-11-25')), 'TENDER_NOT_BIDDING')
   t.equal(bidWindowProblem({ ...tender, status: 'opening' }, at('2026-12-02')), 'BID_WINDOW_CLOSED')
+  t.equal(bidWindowProblem({ ...tender, status: 'opening' }, at('2026-11-30')), 'BID_WINDOW_CLOSED', 'once the bids froze, even an upload that finished in time is late')
+  t.ok(participationIsSecret({ ...tender, status: 'cancelled' }, at('2026-11-30')), 'a tender cancelled before its deadline keeps its bidders secret (it may be tendered again)')
   t.ok(participationIsSecret(tender, at('2026-11-30')))
   t.notOk(participationIsSecret({ ...tender, status: 'opening' }, at('2026-12-01', '09:31')))
   t.notOk(participationIsSecret(tender, at('2026-12-01', '09:31')), 'past the deadline, even before the timer moved the tender on')

@@ -116,6 +116,9 @@ t.test('documents: registered bidders download; who obtained them, and how many,
   const beta = await bidderWithCertificate(app)
   const documentId = (await app.inject({ method: 'GET', url: `/api/tenders/${tender.id}` })).json().documents[0].id
 
+  const twice = await Promise.all([1, 2].map(() => app.inject({ method: 'POST', url: `/api/tenders/${tender.id}/registration`, headers: beta.user.headers })))
+  t.same(twice.map((response) => response.statusCode), [200, 200], 'a double click registers once')
+  t.equal(twice[0]!.json().id, twice[1]!.json().id)
   const anonymous = await app.inject({ method: 'GET', url: `/api/tenders/${tender.id}/documents/${documentId}/file`, headers: alpha.user.headers })
   t.equal(anonymous.json().code, 'NOT_REGISTERED')
   const registration = await registerFor(app, alpha, tender.id)
@@ -132,7 +135,6 @@ t.test('documents: registered bidders download; who obtained them, and how many,
   t.equal(download.statusCode, 200)
   t.equal(download.body, '%PDF-1.4 招标文件 正文')
   t.equal(download.headers['x-content-sha256'], (await app.inject({ method: 'GET', url: `/api/tenders/${tender.id}` })).json().documents[0].sha256)
-  await registerFor(app, beta, tender.id)
 
   const watcher = await supervisor(app)
   for (const [who, user] of [['agency', desk.agency], ['supervisor', watcher], ['hall', desk.hall]] as const) {
@@ -148,7 +150,8 @@ t.test('documents: registered bidders download; who obtained them, and how many,
   t.equal((await app.inject({ method: 'GET', url: `/api/tenders/${tender.id}` })).json().status, 'opening', 'at the deadline the tender moves to its opening')
   const disclosed = await app.inject({ method: 'GET', url: `/api/tenders/${tender.id}/participation`, headers: desk.agency.headers })
   t.equal(disclosed.statusCode, 200)
-  t.same(disclosed.json().registrations.map((row: { downloads: number }) => row.downloads), [1, 0], 'after the deadline: who registered and how often they downloaded')
+  const downloads = Object.fromEntries(disclosed.json().registrations.map((row: { bidderId: string, downloads: number }) => [row.bidderId, row.downloads]))
+  t.same(downloads, { [alpha.user.id]: 1, [beta.user.id]: 0 }, 'after the deadline: who registered and how often they downloaded')
 })
 
 t.test('questions are anonymous; answers reach every registered bidder and may move the deadline', async (t) => {
@@ -211,6 +214,9 @@ t.test('an objection pauses the procedure until it is answered; a late one is re
   const whilePaused = await submitBid(app, bidder, tender.id, sealed)
   t.equal(whilePaused.statusCode, 409)
   t.equal(whilePaused.json().code, 'TENDER_PAUSED')
+  const agencyList = await app.inject({ method: 'GET', url: `/api/tenders/${tender.id}/objections`, headers: desk.agency.headers })
+  t.equal(agencyList.json()[0].objectorName, null, 'the agency does not learn which registered bidder objected')
+  t.equal((await app.inject({ method: 'GET', url: `/api/tenders/${tender.id}/objections`, headers: bidder.user.headers })).json()[0].objectorName, `Test ${bidder.user.username}`, 'the objector sees its own name')
   const answered = await app.inject({ method: 'POST', url: `/api/objections/${objection.json().id}/answer`, headers: desk.agency.headers, payload: { answer: '资格条件符合法律规定，不予采纳。' } })
   t.equal(answered.statusCode, 200)
   t.equal((await app.inject({ method: 'GET', url: `/api/tenders/${tender.id}` })).json().paused, false, 'answered: the procedure resumes')
@@ -239,4 +245,21 @@ t.test('a cancelled tender takes no bids and frees its room', async (t) => {
   t.equal(bid.json().code, 'TENDER_CLOSED')
   const project = (await app.inject({ method: 'GET', url: `/api/projects/${tender.projectId}`, headers: desk.agency.headers })).json()
   t.same(project.bookings, [], 'the opening room is free again')
+})
+
+t.test('a tender paused when its deadline came waits; answered without a new deadline, it closes then', async (t) => {
+  const { app } = await buildTestApp(t)
+  const desk = await tradingDesk(app)
+  const tender = await publishedTender(app, desk)
+  const bidder = await bidderWithCertificate(app)
+  await registerFor(app, bidder, tender.id)
+  const objection = await app.inject({ method: 'POST', url: `/api/tenders/${tender.id}/objections`, headers: bidder.user.headers, payload: { text: '评标办法不合理。' } })
+  await passDeadline(app, t, tender)
+  const paused = (await app.inject({ method: 'GET', url: `/api/tenders/${tender.id}` })).json()
+  t.equal(paused.status, 'bidding', 'the deadline passed during the pause: nothing freezes yet')
+  t.equal((await app.inject({ method: 'GET', url: `/api/tenders/${tender.id}/participation`, headers: desk.agency.headers })).json().code, 'PARTICIPATION_SECRET', 'and participation stays secret: the deadline may move')
+  await app.inject({ method: 'POST', url: `/api/objections/${objection.json().id}/answer`, headers: desk.agency.headers, payload: { answer: '不予采纳。' } })
+  await app.db.$client`update timers set fire_at = now() where key = ${`tenders.deadline:${tender.id}`}`
+  await app.timers.fireDue()
+  t.equal((await app.inject({ method: 'GET', url: `/api/tenders/${tender.id}` })).json().status, 'opening', 'answered without moving the deadline: bidding closes at once')
 })

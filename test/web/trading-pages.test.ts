@@ -81,17 +81,22 @@ t.test('agency, hall and bidder pages carry a tender from entry to questions', a
   t.match(tooSoon.body, new RegExp(timing.deadlineDate), 'and the earliest lawful date')
   t.equal((await app.inject({ method: 'GET', url: `/tenders/${tenderId}` })).statusCode, 404, 'nothing was published')
 
-  // redraft with a lawful deadline: the first draft is cancelled (its room slot is released)
-  t.equal((await post(`${tenderUrl}/cancel`, desk.agency.headers, { reason: '截止时间不符合法定时限，重新起草' })).statusCode, 302)
-  const redrafted = await post('/agency/tenders', desk.agency.headers, { ...tenderForm, bidDeadline: local(timing.bidDeadline) })
-  const lawfulUrl = redrafted.headers.location as string
-  const lawfulId = lawfulUrl.split('/').pop()!
-  const lawfulUpload = multipart({ kind: 'tender_documents', title: '招标文件' }, { file: { name: '招标文件.pdf', content: '%PDF-1.4 招标文件' } })
-  await app.inject({ method: 'POST', url: `${lawfulUrl}/documents`, headers: { ...desk.agency.headers, ...lawfulUpload.headers }, payload: lawfulUpload.payload })
-  const published = await post(`${lawfulUrl}/publish`, desk.agency.headers, {})
+  // the agency edits the draft to the lawful deadline and publishes it
+  const editPage = await app.inject({ method: 'GET', url: tenderUrl, headers: desk.agency.headers })
+  t.match(editPage.body, `action="/agency/tenders/${tenderId}/draft"`, 'a draft can be edited on its page')
+  const { projectId: _project, ...draftFields } = tenderForm
+  const edited = await post(`${tenderUrl}/draft`, desk.agency.headers, { ...draftFields, bidDeadline: local(timing.bidDeadline) })
+  t.equal(edited.statusCode, 302)
+  t.equal((await app.inject({ method: 'GET', url: `/api/tenders/${tenderId}`, headers: desk.agency.headers })).json().bidDeadline, timing.bidDeadline)
+  const published = await post(`${tenderUrl}/publish`, desk.agency.headers, {})
   t.equal(published.statusCode, 302)
+  const lawfulUrl = tenderUrl
+  const lawfulId = tenderId
   t.match((await app.inject({ method: 'GET', url: '/tenders' })).body, /城东污水处理厂提标改造工程施工招标/)
   t.match((await app.inject({ method: 'GET', url: '/schedule' })).body, /城东污水处理厂提标改造工程/)
+
+  const second2 = await post('/agency/tenders', desk.agency.headers, { ...tenderForm, title: '第二标段（将终止）', bidDeadline: local(timing.bidDeadline) })
+  t.equal((await post(`${second2.headers.location as string}/cancel`, desk.agency.headers, { reason: '合并到第一标段' })).statusCode, 302, 'a draft is cancelled from its page')
 
   const bidder = await bidderWithCertificate(app)
   t.equal((await post(`/tenders/${lawfulId}/register`, bidder.user.headers, {})).statusCode, 302)

@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { constants, createWriteStream } from 'node:fs'
-import { access, mkdir, open, readFile, rename, rm, rmdir, stat } from 'node:fs/promises'
+import { access, mkdir, open, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -42,6 +42,9 @@ export interface FsBlobStoreOptions {
   now?: () => number
 }
 
+/** Longer than any upload can take (a 1 GB body at 1 MB/s is under 20 minutes). */
+const STALE_STAGING_MS = 6 * 3_600_000
+
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 export function createFsBlobStore ({ root, linkBase, linkSecret, now = Date.now }: FsBlobStoreOptions): BlobStore {
@@ -53,9 +56,22 @@ export function createFsBlobStore ({ root, linkBase, linkSecret, now = Date.now 
   const uploadsDir = path.join(rootDir, '.uploads')
   const linkPrefix = linkBase.replace(/\/+$/, '')
 
+  /**
+   * Bodies a killed process was receiving stay staged in .tmp/ and never become objects; the
+   * first use of the store removes those older than any upload can take.
+   */
+  async function removeStaleStaging (): Promise<void> {
+    for (const name of await readdir(tmpDir).catch(() => [] as string[])) {
+      const file = path.join(tmpDir, name)
+      const info = await stat(file).catch(() => null)
+      if (info && now() - info.mtimeMs > STALE_STAGING_MS) await rm(file, { force: true }).catch(() => {})
+    }
+  }
+
   let layoutReady: Promise<void> | undefined
   function ensureLayout (): Promise<void> {
     layoutReady ??= Promise.all([objectsDir, metaDir, tmpDir, uploadsDir].map((dir) => mkdir(dir, { recursive: true })))
+      .then(removeStaleStaging)
       .then(() => undefined, (error: unknown) => {
         layoutReady = undefined
         throw error

@@ -13,3 +13,4 @@ export const NothingToWithdraw = createError('NOTHING_TO_WITHDRAW', 'You have no
 export const SubmissionNotFound = createError<'SUBMISSION_NOT_FOUND', 404, [string]>('SUBMISSION_NOT_FOUND', 'Submission %s not found', 404)
 export const BondNotRequired = createError('BOND_NOT_REQUIRED', 'This tender asks for no bid bond', 409)
 export const BidPartMissing = createError<'BID_PART_MISSING', 400, [string]>('BID_PART_MISSING', 'The upload needs %s', 400)
+export const IdempotencyKeyReused = createError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key named another kind of submission (a bid or a withdrawal); use a new key', 409)

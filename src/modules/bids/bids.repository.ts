@@ -1,5 +1,5 @@
-import { and, asc, desc, eq, inArray, max } from 'drizzle-orm'
-import { bidSubmissions, bondGuarantees, bondNotices } from '../../../schema/index.ts'
+import { and, asc, desc, eq, inArray, lt, max } from 'drizzle-orm'
+import { bidSubmissions, bidUploads, bondGuarantees, bondNotices } from '../../../schema/index.ts'
 import type { Queryable } from '../../plugins/db.ts'
 
 export type SubmissionRow = typeof bidSubmissions.$inferSelect
@@ -63,4 +63,17 @@ export async function guaranteesOf (db: Queryable, tenderId: string, bidderIds?:
   return db.select().from(bondGuarantees)
     .where(and(eq(bondGuarantees.tenderId, tenderId), bidderIds ? inArray(bondGuarantees.bidderId, bidderIds) : undefined))
     .orderBy(asc(bondGuarantees.recordedAt))
+}
+
+export async function beginUpload (db: Queryable, blobKey: string, tenderId: string): Promise<void> {
+  await db.insert(bidUploads).values({ blobKey, tenderId })
+}
+
+export async function endUpload (db: Queryable, blobKey: string): Promise<void> {
+  await db.delete(bidUploads).where(eq(bidUploads.blobKey, blobKey))
+}
+
+export async function abandonedUploads (db: Queryable, startedBefore: Date, limit: number): Promise<string[]> {
+  const rows = await db.select({ blobKey: bidUploads.blobKey }).from(bidUploads).where(lt(bidUploads.startedAt, startedBefore)).orderBy(asc(bidUploads.startedAt)).limit(limit)
+  return rows.map((row) => row.blobKey)
 }

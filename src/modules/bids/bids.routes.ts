@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { Value } from 'typebox/value'
 import { actorOf } from '../../lib/actor.ts'
+import { readAtMost } from '../../lib/bytes.ts'
 import { problems } from '../../lib/http-schemas.ts'
 import { TenderParams } from '../tenders/tenders.schemas.ts'
 import { BidPartMissing, IdempotencyKeyRequired } from './bids.errors.ts'
@@ -41,8 +42,8 @@ export const bidsRoutes: FastifyPluginAsyncTypebox<{ service: BidsService }> = a
       if (part.type !== 'file') continue
       const file = part as MultipartFile
       if (file.fieldname === 'signature') {
-        signature = new Uint8Array(await file.toBuffer())
-        if (signature.length > MAX_SIGNATURE_BYTES) throw new BidPartMissing('a signature of at most 256 KiB')
+        signature = await readAtMost(file.file, MAX_SIGNATURE_BYTES) ?? undefined
+        if (!signature) throw new BidPartMissing('a signature of at most 256 KiB')
       } else if (file.fieldname === 'package') {
         if (!signature) throw new BidPartMissing('the signature part before the package')
         result = await service.submitBid(actorOf(request), { tenderId: request.params.tenderId, idempotencyKey, outerSignature: signature, bytes: file.file })

@@ -14,7 +14,7 @@ import type { TenderRow } from '../tenders/tenders.repository.ts'
 import { bidWindowProblem, bondFeeLine, participationIsSecret } from '../tenders/tenders.rules.ts'
 import { ParticipationSecret, TenderNotFound } from '../tenders/tenders.errors.ts'
 import type { TendersService } from '../tenders/tenders.service.ts'
-import { BidTooLarge, BondNotRequired, CertificateNotYours, EscrowNotRecipient, NothingToWithdraw, PackageTenderMismatch, SubmissionNotFound } from './bids.errors.ts'
+import { BidTooLarge, BondNotRequired, CertificateNotYours, EscrowNotRecipient, IdempotencyKeyReused, NothingToWithdraw, PackageTenderMismatch, SubmissionNotFound } from './bids.errors.ts'
 import * as repo from './bids.repository.ts'
 import { bondStatus, receiptRecord, windowError, type BondStatus } from './bids.rules.ts'
 import type { BondView, GuaranteeFields, SubmissionView, TenderBidView } from './bids.schemas.ts'
@@ -42,6 +42,9 @@ export interface SubmitBidInput {
 export interface SubmitResult { submission: SubmissionView, replay: boolean }
 
 const IDEMPOTENCY_CONSTRAINT = 'bid_submissions_tenderId_bidderId_idempotencyKey_unique'
+/** Longer than any upload can take (1 GB at 1 MB/s is under 20 minutes). */
+const ABANDONED_AFTER_MS = 6 * 3_600_000
+export const SWEEP_TIMER = 'bids.sweep_abandoned_uploads'
 
 /** Resolves when a written-to stream drains or closes, leaving no listener behind. */
 function drained (stream: PassThrough): Promise<void> {
@@ -162,6 +165,7 @@ export function createBidsService ({ db, audit, clock, store, tenders, sealedBid
     const bidderId = actor.principal.accountId
     const { tender } = await tenders.documentHolder(actor, input.tenderId)
     const earlier = await repo.findByIdempotencyKey(db, tender.id, bidderId, input.idempotencyKey)
+    if (earlier && earlier.kind !== 'bid') throw new IdempotencyKeyReused()
     if (earlier) {
       let drainedBytes = 0
       for await (const chunk of input.bytes) drainedBytes += chunk.length // the retried body is not needed
@@ -171,7 +175,11 @@ export function createBidsService ({ db, audit, clock, store, tenders, sealedBid
     assertWindow(tender, clock.now())
     const submissionId = crypto.randomUUID()
     const key = `bids/${tender.id}/${submissionId}`
-    const { report, receivedAt, size } = await receivePackage(key, input, tender.maxBidBytes)
+    await repo.beginUpload(db, key, tender.id)
+    const { report, receivedAt, size } = await receivePackage(key, input, tender.maxBidBytes).catch(async (error: unknown) => {
+      await repo.endUpload(db, key)
+      throw error
+    })
     try {
       const { inspection, signer } = report
       if (inspection.header.tenderId !== tender.code) throw new PackageTenderMismatch(inspection.header.tenderId, tender.code)
@@ -186,6 +194,7 @@ export function createBidsService ({ db, audit, clock, store, tenders, sealedBid
         sequence,
         package: { sha256: inspection.sha256, size, commitment: inspection.header.commitment }
       }), async (tx, version, receipt) => {
+        await repo.endUpload(tx, key)
         const row = await repo.insertSubmission(tx, {
           id: submissionId,
           tenderId: tender.id,
@@ -203,21 +212,42 @@ export function createBidsService ({ db, audit, clock, store, tenders, sealedBid
           receipt: receipt.json,
           receiptCms: Buffer.from(receipt.cms)
         })
-        // the audit names the submission, never its content; the bidder is the actor
-        await audit.append(tx, auditRecord(actor, version === 1 ? 'bid.submitted' : 'bid.replaced', 'bid_submission', row.id, { tenderId: tender.id, version, sha256: inspection.sha256, size }))
+        // names neither bidder nor tender (secret until the deadline); the row links them
+        await audit.append(tx, auditRecord(null, version === 1 ? 'bid.submitted' : 'bid.replaced', 'bid_submission', row.id, { version, sha256: inspection.sha256, size }))
         return row
       })
       if (outcome.replay) {
-        await store.delete(key).catch(() => {})
+        await discardUpload(key)
         return replayOf(outcome.row)
       }
       await store.retain(key).catch((error: unknown) => { log.error({ err: error, submissionId }, 'bid stored but not yet retained') })
       log.info({ tenderId: tender.id, submissionId, size }, 'sealed bid received')
       return { submission: submissionView(outcome.row, outcome.row.version), replay: false }
     } catch (error) {
-      await store.delete(key).catch(() => {})
+      await discardUpload(key)
       throw error
     }
+  }
+
+  /** Removes a package that will not become a submission, and its in-progress mark. */
+  async function discardUpload (key: string): Promise<void> {
+    await store.delete(key).catch(() => {})
+    await repo.endUpload(db, key)
+  }
+
+  /**
+   * Deletes what killed uploads left in the store: objects whose in-progress mark is older than
+   * any upload can take. A recorded submission never has a mark (the same transaction removed
+   * it), so every mark this finds names an object no bid refers to. Objects go before marks, so
+   * an interrupted sweep is simply repeated.
+   */
+  async function sweepAbandonedUploads (): Promise<number> {
+    const keys = await repo.abandonedUploads(db, new Date(clock.now().getTime() - ABANDONED_AFTER_MS), 200)
+    for (const key of keys) {
+      await discardUpload(key)
+      log.warn({ key }, 'removed the object of an upload that never completed')
+    }
+    return keys.length
   }
 
   async function assertEscrowRecipient (escrowId: string, recipients: Array<{ issuerDer: Uint8Array, serialHex: string }>): Promise<void> {
@@ -232,6 +262,7 @@ export function createBidsService ({ db, audit, clock, store, tenders, sealedBid
     const bidderId = actor.principal.accountId
     const { tender } = await tenders.documentHolder(actor, input.tenderId)
     const earlier = await repo.findByIdempotencyKey(db, tender.id, bidderId, input.idempotencyKey)
+    if (earlier && earlier.kind !== 'withdrawal') throw new IdempotencyKeyReused()
     if (earlier) return replayOf(earlier)
     const receivedAt = clock.now()
     assertWindow(tender, receivedAt)
@@ -252,7 +283,7 @@ export function createBidsService ({ db, audit, clock, store, tenders, sealedBid
         receipt: receipt.json,
         receiptCms: Buffer.from(receipt.cms)
       })
-      await audit.append(tx, auditRecord(actor, 'bid.withdrawn', 'bid_submission', row.id, { tenderId: tender.id, version }))
+      await audit.append(tx, auditRecord(null, 'bid.withdrawn', 'bid_submission', row.id, { version }))
       return row
     })
     return outcome.replay ? replayOf(outcome.row) : { submission: submissionView(outcome.row, outcome.row.version), replay: false }
@@ -345,13 +376,13 @@ export function createBidsService ({ db, audit, clock, store, tenders, sealedBid
         const letter = await repo.insertGuarantee(tx, {
           tenderId, bidderId: actor.principal.accountId, issuer: fields.issuer, letterNumber: fields.letterNumber, amountFen: BigInt(fields.amountFen), validUntil: new Date(fields.validUntil), blobKey: key, sha256: stored.sha256
         })
-        await audit.append(tx, auditRecord(actor, 'bid.guarantee_recorded', 'bond_guarantee', letter.id, { tenderId, amountFen: String(fields.amountFen), sha256: stored.sha256 }))
+        await audit.append(tx, auditRecord(null, 'bid.guarantee_recorded', 'bond_guarantee', letter.id, { amountFen: String(fields.amountFen), sha256: stored.sha256 }))
       })
     } catch (error) {
       await store.delete(key).catch(() => {})
       throw error
     }
-    await store.retain(key)
+    await store.retain(key).catch((error: unknown) => { log.error({ err: error, key }, 'guarantee letter stored but not yet retained') })
     return bondView(tender, actor.principal.accountId)
   }
 
@@ -387,7 +418,7 @@ export function createBidsService ({ db, audit, clock, store, tenders, sealedBid
     }))
   }
 
-  return { submitBid, withdraw, mySubmissions, getSubmission, myBond, requestBondNotice, recordGuarantee, tenderBids, bidsAtDeadline }
+  return { submitBid, withdraw, mySubmissions, getSubmission, myBond, requestBondNotice, recordGuarantee, tenderBids, bidsAtDeadline, sweepAbandonedUploads }
 }
 
 export type BidsService = ReturnType<typeof createBidsService>

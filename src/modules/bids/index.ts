@@ -7,7 +7,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify'
 import { bidsRoutes } from './bids.routes.ts'
-import { createBidsService, type BidsService } from './bids.service.ts'
+import { SWEEP_TIMER, createBidsService, type BidsService } from './bids.service.ts'
 
 declare module '../../plugins/services.ts' {
   interface Services { bids: BidsService }
@@ -17,5 +17,8 @@ export const bidsModule: FastifyPluginAsync = async (app) => {
   const { tenders, sealedBids, pki: pkiService, payments, escrows } = app.services
   const service = createBidsService({ db: app.db, audit: app.audit, clock: app.clock, store: app.store, tenders, sealedBids, pkiService, payments, escrows, log: app.log })
   app.services.bids = service
+  // the sweep works on its own connections, not in the timer's transaction (it deletes objects)
+  app.timers.define(SWEEP_TIMER, async () => { await service.sweepAbandonedUploads() })
+  await app.timers.ensureRecurring(app.db, { kind: SWEEP_TIMER, key: SWEEP_TIMER, firstAt: new Date(app.clock.now().getTime() + 15 * 60_000), intervalSeconds: 15 * 60 })
   await app.register(bidsRoutes, { service })
 }

@@ -1,5 +1,6 @@
 import type { MultipartFile } from '@fastify/multipart'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { readAtMost } from '../../lib/bytes.ts'
 import { problems } from '../../lib/http-schemas.ts'
 import { PackagePartMissing } from './sealed-bids.errors.ts'
 import { PrecheckReportSchema } from './sealed-bids.schemas.ts'
@@ -25,8 +26,8 @@ export const sealedBidsRoutes: FastifyPluginAsyncTypebox<{ service: SealedBidsSe
       if (part.type !== 'file') continue
       const file = part as MultipartFile
       if (file.fieldname === 'signature') {
-        signature = new Uint8Array(await file.toBuffer())
-        if (signature.length > MAX_SIGNATURE_BYTES) throw new PackagePartMissing('signature of at most 256 KiB')
+        signature = await readAtMost(file.file, MAX_SIGNATURE_BYTES) ?? undefined
+        if (!signature) throw new PackagePartMissing('signature of at most 256 KiB')
       } else if (file.fieldname === 'package') {
         if (!signature) throw new PackagePartMissing('signature (before the package)')
         report = await service.precheck({ bytes: file.file, outerSignature: signature })

@@ -14,6 +14,10 @@ export async function insertTender (db: Queryable, values: TenderInsert): Promis
   return row!
 }
 
+export async function lockProjectNumbering (db: Queryable, projectId: string): Promise<void> {
+  await db.execute(sql`select pg_advisory_xact_lock(hashtext(${`tender-numbers:${projectId}`}))`)
+}
+
 export async function nextTenderNumber (db: Queryable, projectId: string): Promise<number> {
   const [row] = await db.select({ value: count() }).from(tenders).where(eq(tenders.projectId, projectId))
   return (row?.value ?? 0) + 1

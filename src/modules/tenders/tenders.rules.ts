@@ -185,11 +185,17 @@ export type BidWindowProblem = 'TENDER_CLOSED' | 'TENDER_NOT_BIDDING' | 'TENDER_
  */
 export function bidWindowProblem (tender: { status: TenderStatus, bidDeadline: Date, pausedSince: Date | null }, at: Date): BidWindowProblem {
   if (tender.status === 'cancelled' || tender.status === 'failed') return 'TENDER_CLOSED'
-  if (at.getTime() >= tender.bidDeadline.getTime() && tender.status !== 'draft' && tender.status !== 'published') return 'BID_WINDOW_CLOSED'
+  if (tender.status !== 'draft' && tender.status !== 'published' && (tender.status !== 'bidding' || at.getTime() >= tender.bidDeadline.getTime())) return 'BID_WINDOW_CLOSED'
   if (tender.status !== 'bidding') return 'TENDER_NOT_BIDDING'
   if (tender.pausedSince) return 'TENDER_PAUSED'
   return null
 }
+
+/**
+ * Bids freeze this long after the deadline: a bid whose last byte arrived before the deadline is
+ * still being verified and recorded for a moment, and must not find its tender already opening.
+ */
+export const FREEZE_GRACE_MS = 60_000
 
 /** Documents can be obtained from their first issue until the end of the sale period. */
 export function saleIsOpen (tender: { status: TenderStatus, documentsFrom: Date, saleUntil: Date }, at: Date): boolean {
@@ -197,12 +203,12 @@ export function saleIsOpen (tender: { status: TenderStatus, documentsFrom: Date,
 }
 
 /**
- * Before the deadline nobody may learn who registered, downloaded or bid, nor how many. A tender
- * paused by an objection when its deadline came stays secret: its deadline is about to move.
+ * Before the deadline nobody may learn who registered, downloaded or bid, nor how many — not even
+ * when the tender is cancelled earlier (it may be tendered again). A tender paused by an objection
+ * when its deadline came stays secret: its deadline is about to move.
  */
 export function participationIsSecret (tender: { status: TenderStatus, bidDeadline: Date, pausedSince: Date | null }, at: Date): boolean {
-  if (!['draft', 'published', 'bidding'].includes(tender.status)) return false
-  return at.getTime() < tender.bidDeadline.getTime() || tender.pausedSince !== null
+  return at.getTime() < tender.bidDeadline.getTime() || (tender.status === 'bidding' && tender.pausedSince !== null)
 }
 
 /** The status a tender takes at publication: bidding at once when the documents are out now. */

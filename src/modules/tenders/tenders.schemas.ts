@@ -97,6 +97,7 @@ export const TenderSchema = Type.Object({
   openingAt: Timestamp,
   venueName: Nullable(Type.String()),
   bondFen: Fen,
+  bondFeeCode: Nullable(Type.String()),
   documentFee: Nullable(Type.Object({ feeCode: Type.String(), amountFen: Fen })),
   maxBidBytes: Type.Integer(),
   openingFields: Type.Array(OpeningFieldSchema),
@@ -172,7 +173,7 @@ export const ObjectionParams = StrictObject({ objectionId: Uuid })
 export const ObjectionSchema = Type.Object({
   id: Uuid,
   tenderId: Uuid,
-  objectorName: Type.String(),
+  objectorName: Nullable(Type.String({ description: 'hidden from the tender\'s parties until the deadline (the objector is a registered bidder)' })),
   text: Type.String(),
   filedAt: Timestamp,
   answerDueAt: Timestamp,

@@ -22,7 +22,7 @@ import {
 } from './tenders.errors.ts'
 import * as repo from './tenders.repository.ts'
 import {
-  bondFeeLine, canTransition, changeFindings, objectionAnswerDueDate, objectionCutoff, participationIsSecret, publicationFindings, saleIsOpen,
+  FREEZE_GRACE_MS, bondFeeLine, canTransition, changeFindings, objectionAnswerDueDate, objectionCutoff, participationIsSecret, publicationFindings, saleIsOpen,
   statusAtPublication, type TimingFinding
 } from './tenders.rules.ts'
 import type {
@@ -100,6 +100,7 @@ export function createTendersService (deps: TendersDeps) {
       openingAt: tender.bidDeadline.toISOString(),
       venueName,
       bondFen: Number(tender.bondFen),
+      bondFeeCode: tender.bondFeeCode,
       documentFee: tender.documentFeeCode ? { feeCode: tender.documentFeeCode, amountFen: Number(tender.documentFeeFen ?? 0n) } : null,
       maxBidBytes: tender.maxBidBytes,
       openingFields: tender.openingFields as TenderView['openingFields'],
@@ -204,6 +205,8 @@ export function createTendersService (deps: TendersDeps) {
     const values = draftValues(input, project, lots)
     const { documentFeeFen } = await priceFees(input)
     return db.transaction(async (tx) => {
+      // one project's tenders are numbered one at a time
+      await repo.lockProjectNumbering(tx, project.id)
       const number = await repo.nextTenderNumber(tx, project.id)
       const tender = await repo.insertTender(tx, {
         ...values,
@@ -270,7 +273,7 @@ export function createTendersService (deps: TendersDeps) {
       await audit.append(tx, auditRecord(actor, 'tender.published', 'tender', tenderId, { status, bidDeadline: tender.bidDeadline.toISOString(), bookingId: booking.id, escrowId: escrow?.id ?? null }))
       const violations = findings.filter((finding) => finding.severity === 'violation')
       if (violations.length > 0) await audit.append(tx, auditRecord(actor, 'tender.timing_warned', 'tender', tenderId, { rules: violations.map((finding) => finding.rule) }))
-      await timers.schedule(tx, { kind: DEADLINE_TIMER, key: `${DEADLINE_TIMER}:${tenderId}`, fireAt: tender.bidDeadline, payload: { tenderId } })
+      await timers.schedule(tx, { kind: DEADLINE_TIMER, key: `${DEADLINE_TIMER}:${tenderId}`, fireAt: new Date(tender.bidDeadline.getTime() + FREEZE_GRACE_MS), payload: { tenderId } })
       if (status === 'published') await timers.schedule(tx, { kind: ISSUE_TIMER, key: `${ISSUE_TIMER}:${tenderId}`, fireAt: tender.documentsFrom, payload: { tenderId } })
       await live.append(tx, tenderRoom(tenderId), { type: 'tender.published', data: { code: tender.code, status, bidDeadline: tender.bidDeadline.toISOString() }, audience: PUBLIC })
       return view(tx, updated, project)
@@ -286,9 +289,14 @@ export function createTendersService (deps: TendersDeps) {
     const findings = publicationFindings(calendar.current(), {
       now, documentsFrom: tender.documentsFrom, saleUntil: tender.saleUntil, bidDeadline: tender.bidDeadline, estimateFen: tender.estimateFen, bondFen: tender.bondFen
     })
-    const violations = findings.filter((finding) => finding.severity === 'violation')
-    if (tender.mandatoryTendering && violations.length > 0) throw new TimingRuleViolated(violations[0]!.rule, violations[0]!.message, findings)
+    throwIfBlocked(tender, findings)
     return findings
+  }
+
+  /** Violations block a mandatory tender; a deadline already past blocks every tender. */
+  function throwIfBlocked (tender: repo.TenderRow, findings: TimingFinding[]): void {
+    const violations = findings.filter((finding) => finding.severity === 'violation' && (tender.mandatoryTendering || finding.rule === 'DEADLINE_IN_PAST'))
+    if (violations.length > 0) throw new TimingRuleViolated(violations[0]!.rule, violations[0]!.message, findings)
   }
 
   /**
@@ -301,8 +309,8 @@ export function createTendersService (deps: TendersDeps) {
     if (newDeadline && newDeadline.getTime() <= tender.bidDeadline.getTime()) throw new DeadlineMayOnlyMoveLater()
     const deadline = newDeadline ?? tender.bidDeadline
     const findings = changeFindings(calendar.current(), { at: now, affectsBids: change.affectsBids, bidDeadline: deadline })
+    throwIfBlocked(tender, findings)
     const violations = findings.filter((finding) => finding.severity === 'violation')
-    if (tender.mandatoryTendering && violations.length > 0) throw new TimingRuleViolated(violations[0]!.rule, violations[0]!.message, findings)
     let updated = tender
     if (violations.length > 0) {
       updated = await repo.updateTender(tx, tender.id, { timingWarnings: [...tender.timingWarnings as TimingFinding[], ...violations] })
@@ -317,7 +325,7 @@ export function createTendersService (deps: TendersDeps) {
     if (!booking) throw new ProjectNotScheduled()
     if (tender.escrowId) await escrows.postpone(tx, tender.escrowId, deadline)
     const updated = await repo.updateTender(tx, tender.id, { bidDeadline: deadline })
-    await timers.schedule(tx, { kind: DEADLINE_TIMER, key: `${DEADLINE_TIMER}:${tender.id}`, fireAt: deadline, payload: { tenderId: tender.id } })
+    await timers.schedule(tx, { kind: DEADLINE_TIMER, key: `${DEADLINE_TIMER}:${tender.id}`, fireAt: new Date(deadline.getTime() + FREEZE_GRACE_MS), payload: { tenderId: tender.id } })
     await audit.append(tx, auditRecord(actor, 'tender.deadline_moved', 'tender', tender.id, { from: tender.bidDeadline.toISOString(), to: deadline.toISOString() }))
     await live.append(tx, tenderRoom(tender.id), { type: 'tender.deadline_moved', data: { bidDeadline: deadline.toISOString() }, audience: PUBLIC })
     return updated
@@ -392,9 +400,12 @@ export function createTendersService (deps: TendersDeps) {
       if (!saleIsOpen(current, now)) throw new SaleClosed()
       const existing = await repo.findRegistration(tx, tenderId, actor.principal.accountId)
       if (existing) return existing
-      let row = (await repo.insertRegistration(tx, {
+      const inserted = await repo.insertRegistration(tx, {
         tenderId, bidderId: actor.principal.accountId, bidderName: actor.principal.displayName, registeredAt: now, documentsOpenAt: current.documentFeeCode ? null : now
-      }))!
+      })
+      // a concurrent copy of this request registered first (a double click): answer that one
+      if (!inserted) return (await repo.findRegistration(tx, tenderId, actor.principal.accountId))!
+      let row = inserted
       if (current.documentFeeCode) {
         const notice = await payments.createNotice(null, {
           purpose: 'tender_document',
@@ -406,8 +417,9 @@ export function createTendersService (deps: TendersDeps) {
         }, { tx })
         row = await repo.setRegistrationNotice(tx, row.id, notice.id)
       }
-      // no actor and no name: who obtained the documents stays secret until the deadline (Art. 20)
-      await audit.append(tx, auditRecord(null, 'tender.documents_obtained', 'tender_registration', row.id, { tenderId }))
+      // neither the bidder nor the tender: who obtained the documents, and how many did, stays
+      // secret until the deadline (Art. 20); the registration row links them
+      await audit.append(tx, auditRecord(null, 'tender.documents_obtained', 'tender_registration', row.id, {}))
       return row
     })
     return registrationView(registration)
@@ -514,7 +526,7 @@ export function createTendersService (deps: TendersDeps) {
   async function answerQuestion (actor: Actor, questionId: string, input: Answer): Promise<QuestionView> {
     const question = await repo.findQuestion(db, questionId)
     if (!question) throw new QuestionNotFound(questionId)
-    await ownTender(actor, question.tenderId).catch(() => { throw new QuestionNotFound(questionId) })
+    await ownTender(actor, question.tenderId).catch((error: unknown) => { throw error instanceof TenderNotFound ? new QuestionNotFound(questionId) : error })
     const row = await db.transaction(async (tx) => {
       const { tender } = await ownTender(actor, question.tenderId, tx, 'update')
       if (tender.status !== 'published' && tender.status !== 'bidding') throw new TenderStateInvalid(tender.status, 'answers are issued until the bid deadline')
@@ -552,11 +564,12 @@ export function createTendersService (deps: TendersDeps) {
     return rows.filter((row) => row.answeredAt || row.askerId === actor.principal.accountId).map((row) => questionView(row, actor.principal))
   }
 
-  function objectionView (row: repo.ObjectionRow): ObjectionView {
+  /** The objector's name only to the objector, to officials, and to the tender's parties once participation is no longer secret. */
+  function objectionView (row: repo.ObjectionRow, named: boolean): ObjectionView {
     return {
       id: row.id,
       tenderId: row.tenderId,
-      objectorName: row.objectorName,
+      objectorName: named ? row.objectorName : null,
       text: row.text,
       filedAt: row.filedAt.toISOString(),
       answerDueAt: row.answerDueAt.toISOString(),
@@ -577,24 +590,25 @@ export function createTendersService (deps: TendersDeps) {
       if (shanghaiDate(now) > cutoff) throw new ObjectionTooLate(cutoff)
       const answerDueAt = endOfShanghaiDay(objectionAnswerDueDate(calendar.current(), now))
       const objection = await repo.insertObjection(tx, { tenderId, objectorId: actor.principal.accountId, objectorName: actor.principal.displayName, text, filedAt: now, answerDueAt })
-      await audit.append(tx, auditRecord(actor, 'tender.objection_filed', 'tender', tenderId, { objectionId: objection.id, answerDueAt: answerDueAt.toISOString() }))
+      // the objector is a registered bidder, so it is named nowhere the agency reads before the deadline
+      await audit.append(tx, auditRecord(null, 'tender.objection_filed', 'tender', tenderId, { objectionId: objection.id, answerDueAt: answerDueAt.toISOString() }))
       if (!tender.pausedSince) {
         await repo.updateTender(tx, tenderId, { pausedSince: now })
-        await audit.append(tx, auditRecord(actor, 'tender.paused', 'tender', tenderId, { objectionId: objection.id }))
+        await audit.append(tx, auditRecord(null, 'tender.paused', 'tender', tenderId, { objectionId: objection.id }))
         await live.append(tx, tenderRoom(tenderId), { type: 'tender.paused', data: { reason: 'objection' }, audience: PUBLIC })
       }
       await live.append(tx, tenderRoom(tenderId), { type: 'tender.objection_filed', data: { objectionId: objection.id, answerDueAt: answerDueAt.toISOString() }, audience: { parties: [project.registeredBy], roles: ['supervisor'] } })
       await timers.schedule(tx, { kind: OBJECTION_TIMER, key: `${OBJECTION_TIMER}:${objection.id}`, fireAt: answerDueAt, payload: { objectionId: objection.id } })
       return objection
     })
-    return objectionView(row)
+    return objectionView(row, true)
   }
 
   async function answerObjection (actor: Actor, objectionId: string, answer: string): Promise<ObjectionView> {
     const objection = await repo.findObjection(db, objectionId)
     if (!objection) throw new ObjectionNotFound(objectionId)
-    await ownTender(actor, objection.tenderId).catch(() => { throw new ObjectionNotFound(objectionId) })
-    const row = await db.transaction(async (tx) => {
+    await ownTender(actor, objection.tenderId).catch((error: unknown) => { throw error instanceof TenderNotFound ? new ObjectionNotFound(objectionId) : error })
+    const { row, tender: answeredOn } = await db.transaction(async (tx) => {
       const { tender } = await ownTender(actor, objection.tenderId, tx, 'update')
       const current = (await repo.findObjection(tx, objectionId, { forUpdate: true }))!
       if (current.answeredAt) throw new ObjectionAnswered()
@@ -606,16 +620,23 @@ export function createTendersService (deps: TendersDeps) {
         await repo.updateTender(tx, tender.id, { pausedSince: null })
         await audit.append(tx, auditRecord(actor, 'tender.resumed', 'tender', tender.id, { pausedSince: tender.pausedSince.toISOString() }))
         await live.append(tx, tenderRoom(tender.id), { type: 'tender.resumed', data: {}, audience: PUBLIC })
+        // the deadline passed during the pause and was not moved: bidding closes now
+        if (tender.bidDeadline.getTime() <= clock.now().getTime()) {
+          await timers.schedule(tx, { kind: DEADLINE_TIMER, key: `${DEADLINE_TIMER}:${tender.id}`, fireAt: clock.now(), payload: { tenderId: tender.id } })
+        }
       }
-      return answered
+      return { row: answered, tender }
     })
-    return objectionView(row)
+    return objectionView(row, !participationIsSecret(answeredOn, clock.now()))
   }
 
   async function listObjections (actor: Actor, tenderId: string): Promise<ObjectionView[]> {
-    const { project } = await visibleTender(actor.principal, tenderId)
-    const all = isParty(actor.principal, project) || oversees(actor.principal, project)
-    return (await repo.objectionsOf(db, tenderId, all ? undefined : actor.principal.accountId)).map(objectionView)
+    const { tender, project } = await visibleTender(actor.principal, tenderId)
+    const official = oversees(actor.principal, project)
+    const all = official || isParty(actor.principal, project)
+    const namesOpen = official || !participationIsSecret(tender, clock.now())
+    return (await repo.objectionsOf(db, tenderId, all ? undefined : actor.principal.accountId))
+      .map((row) => objectionView(row, namesOpen || row.objectorId === actor.principal.accountId))
   }
 
   /** Moves a tender along its state machine (later modules: opening, evaluation, award). */
@@ -675,7 +696,7 @@ export function createTendersService (deps: TendersDeps) {
   timers.define(OBJECTION_TIMER, async (tx, timer) => { await flagOverdueObjection(tx, (timer.payload as { objectionId: string }).objectionId) })
   payments.onPaid('tender_document', async (tx, event) => {
     const opened = await repo.openDocumentsByNotice(tx, event.noticeId, event.paidAt)
-    if (opened) await audit.append(tx, auditRecord(null, 'tender.documents_paid', 'tender_registration', opened.id, { tenderId: opened.tenderId }))
+    if (opened) await audit.append(tx, auditRecord(null, 'tender.documents_paid', 'tender_registration', opened.id, {}))
   })
 
   return {

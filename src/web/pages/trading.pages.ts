@@ -10,14 +10,14 @@ import { fileURLToPath } from 'node:url'
 import type { MultipartFile } from '@fastify/multipart'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { Type } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { actorOf } from '../../lib/actor.ts'
 import { StrictObject, Uuid } from '../../lib/http-schemas.ts'
 import { mayAttempt } from '../../lib/policy.ts'
 import { TRADE_TYPES } from '../../../schema/trading.ts'
 import { RegisterProjectSchema, TradeTypeSchema } from '../../modules/projects/projects.schemas.ts'
 import { earliestLawfulTimetable } from '../../modules/tenders/tenders.rules.ts'
-import { CreateTenderSchema, DocumentFieldsSchema } from '../../modules/tenders/tenders.schemas.ts'
+import { CreateTenderSchema, DocumentFieldsSchema, TenderInputSchema, type TenderInput } from '../../modules/tenders/tenders.schemas.ts'
 import { feeViewHelpers, yuanToFen } from '../fee-format.ts'
 import { checked, optional } from '../forms.ts'
 import { renderPage } from '../render.ts'
@@ -216,8 +216,7 @@ export const tradingPages: FastifyPluginAsyncTypebox<{ production: boolean }> = 
     }
   })
 
-  const TenderForm = StrictObject({
-    projectId: Uuid,
+  const DraftForm = StrictObject({
     title: FormText(200),
     announcement: FormText(20_000),
     documentsFrom: FormText(20),
@@ -229,32 +228,53 @@ export const tradingPages: FastifyPluginAsyncTypebox<{ production: boolean }> = 
     maxBidMegabytes: FormText(5),
     evaluationMethod: Type.Union(['comprehensive', 'lowest_evaluated_price', 'reasonable_lowest_price', 'highest_price'].map((method) => Type.Literal(method)))
   })
+  const TenderForm = StrictObject({ projectId: Uuid, ...DraftForm.properties })
+  type DraftFormValues = Static<typeof DraftForm>
+
+  /** The draft form's fields as the API's tender input (drafting and editing share the form). */
+  function tenderInputOf (form: DraftFormValues, openingFields: TenderInput['openingFields']) {
+    return {
+      title: optional(form.title),
+      announcement: optional(form.announcement),
+      documentsFrom: shanghaiInstant(form.documentsFrom),
+      saleUntil: shanghaiInstant(form.saleUntil),
+      bidDeadline: shanghaiInstant(form.bidDeadline),
+      ...(optional(form.bondYuan) ? { bond: { amountFen: yuanToFen(form.bondYuan), feeCode: optional(form.bondFeeCode) } } : {}),
+      ...(optional(form.documentFeeCode) ? { documentFeeCode: optional(form.documentFeeCode) } : {}),
+      ...(optional(form.maxBidMegabytes) ? { maxBidMegabytes: Number(form.maxBidMegabytes) } : {}),
+      openingFields,
+      evaluationMethod: { method: form.evaluationMethod }
+    }
+  }
+
+  // the usual opening record of a works tender; other field sets through the API
+  const WORKS_OPENING_FIELDS: TenderInput['openingFields'] = [
+    { key: 'priceFen', label: '投标报价', kind: 'fen', required: true },
+    { key: 'durationDays', label: '工期（日历天）', kind: 'days', required: true },
+    { key: 'quality', label: '质量标准', kind: 'text', required: false }
+  ]
 
   app.post('/agency/tenders', { config: { policy: 'tenders.manage' }, schema: { body: TenderForm } }, async (request, reply) => {
     const form = request.body
     try {
-      const input = checked(CreateTenderSchema, {
-        projectId: form.projectId,
-        title: optional(form.title),
-        announcement: optional(form.announcement),
-        documentsFrom: shanghaiInstant(form.documentsFrom),
-        saleUntil: shanghaiInstant(form.saleUntil),
-        bidDeadline: shanghaiInstant(form.bidDeadline),
-        ...(optional(form.bondYuan) ? { bond: { amountFen: yuanToFen(form.bondYuan), feeCode: optional(form.bondFeeCode) } } : {}),
-        ...(optional(form.documentFeeCode) ? { documentFeeCode: optional(form.documentFeeCode) } : {}),
-        ...(optional(form.maxBidMegabytes) ? { maxBidMegabytes: Number(form.maxBidMegabytes) } : {}),
-        // the usual opening record of a works tender; other fields through the API
-        openingFields: [
-          { key: 'priceFen', label: '投标报价', kind: 'fen', required: true },
-          { key: 'durationDays', label: '工期（日历天）', kind: 'days', required: true },
-          { key: 'quality', label: '质量标准', kind: 'text', required: false }
-        ],
-        evaluationMethod: { method: form.evaluationMethod }
-      })
+      const input = checked(CreateTenderSchema, { projectId: form.projectId, ...tenderInputOf(form, WORKS_OPENING_FIELDS) })
       const tender = await tenders.createTender(actorOf(request), input)
       return reply.redirect(`/agency/tenders/${tender.id}`)
     } catch (error) {
       return orShowError(request, reply, error, (shown) => showAgency(request, reply, { ...shown, values: form as unknown as Record<string, string> }))
+    }
+  })
+
+  app.post('/agency/tenders/:tenderId/draft', { config: { policy: 'tenders.manage' }, schema: { params: TenderParams, body: DraftForm } }, async (request, reply) => {
+    const actor = actorOf(request)
+    const tenderId = request.params.tenderId
+    try {
+      const current = await tenders.getTender(actor.principal, tenderId)
+      const input = checked(TenderInputSchema, tenderInputOf(request.body, current.openingFields))
+      await tenders.updateDraft(actor, tenderId, input)
+      return reply.redirect(`/agency/tenders/${tenderId}?done=saved`)
+    } catch (error) {
+      return orShowError(request, reply, error, (shown) => showAgencyTender(request, reply, tenderId, shown))
     }
   })
 
