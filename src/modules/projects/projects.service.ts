@@ -220,6 +220,7 @@ export function createProjectsService ({ db, audit, clock }: ProjectsDeps) {
 
   return {
     projectRows,
+    lotsOf: (projectId: string) => repo.lotsOf(db, projectId),
     projectIdsOfTradeType: (tradeType: repo.ProjectRow['tradeType']) => repo.projectIdsOfTradeType(db, tradeType),
     venueNameOfBooking: (bookingId: string, on: Queryable = db) => repo.venueNameOfBooking(on, bookingId),
     registerProject,

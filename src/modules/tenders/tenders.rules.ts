@@ -4,7 +4,7 @@
  * counted as the Civil Code counts periods (lib/working-days.ts, statutoryPeriodEnd).
  */
 import { formatYuan } from '../../lib/money.ts'
-import { addCalendarDays, endOfShanghaiDay, shanghaiDate, statutoryPeriodEnd, type WorkCalendar } from '../../lib/working-days.ts'
+import { addCalendarDays, endOfShanghaiDay, isWorkingDay, shanghaiDate, statutoryPeriodEnd, type WorkCalendar } from '../../lib/working-days.ts'
 import type { TenderStatus } from './tenders.schemas.ts'
 
 /**
@@ -115,8 +115,7 @@ export function publicationFindings (calendar: WorkCalendar, input: PublicationT
 
 function restDayNote (calendar: WorkCalendar, deadline: Date): TimingFinding[] {
   const date = shanghaiDate(deadline)
-  const atRest = calendar.holidays.has(date) || (!calendar.workdays.has(date) && [0, 6].includes(new Date(`${date}T00:00:00Z`).getUTCDay()))
-  return atRest
+  return !isWorkingDay(calendar, date)
     ? [{ rule: 'DEADLINE_ON_REST_DAY', severity: 'note', path: '/bidDeadline', message: `The bid deadline and opening fall on a rest day (${date}); the hall must be staffed for it` }]
     : []
 }

@@ -201,7 +201,7 @@ export function createTendersService (deps: TendersDeps) {
   async function createTender (actor: Actor, input: CreateTender): Promise<TenderView> {
     const project = await projects.ownProject(actor, input.projectId)
     if (project.status !== 'accepted') throw new TenderInvalid('The hall has not accepted the project into the trading schedule yet')
-    const lots = (await projects.getProject(actor, project.id)).lots.map((lot) => ({ number: lot.number, estimateFen: BigInt(lot.estimateFen) }))
+    const lots = await projects.lotsOf(project.id)
     const values = draftValues(input, project, lots)
     const { documentFeeFen } = await priceFees(input)
     return db.transaction(async (tx) => {
@@ -223,7 +223,7 @@ export function createTendersService (deps: TendersDeps) {
 
   async function updateDraft (actor: Actor, tenderId: string, input: TenderInput): Promise<TenderView> {
     const { project } = await ownTender(actor, tenderId)
-    const lots = (await projects.getProject(actor, project.id)).lots.map((lot) => ({ number: lot.number, estimateFen: BigInt(lot.estimateFen) }))
+    const lots = await projects.lotsOf(project.id)
     const values = draftValues(input, project, lots)
     const { documentFeeFen } = await priceFees(input)
     return db.transaction(async (tx) => {
@@ -425,15 +425,23 @@ export function createTendersService (deps: TendersDeps) {
     return registrationView(registration)
   }
 
-  async function registrationView (row: repo.RegistrationRow, on: Queryable = db): Promise<RegistrationView> {
-    const notice = row.documentNoticeId ? (await payments.noticeStates([row.documentNoticeId], on)).get(row.documentNoticeId) : undefined
-    return {
-      id: row.id,
-      tenderId: row.tenderId,
-      registeredAt: row.registeredAt.toISOString(),
-      documentsOpen: row.documentsOpenAt !== null,
-      documentNotice: notice ? { id: notice.id, code: notice.code, totalFen: Number(notice.totalFen), status: notice.status } : null
-    }
+  async function registrationView (row: repo.RegistrationRow): Promise<RegistrationView> {
+    return (await registrationViews([row]))[0]!
+  }
+
+  /** Registrations with their document-fee notices, read in one query. */
+  async function registrationViews (rows: repo.RegistrationRow[]): Promise<RegistrationView[]> {
+    const notices = await payments.noticeStates(rows.flatMap((row) => row.documentNoticeId ? [row.documentNoticeId] : []))
+    return rows.map((row) => {
+      const notice = row.documentNoticeId ? notices.get(row.documentNoticeId) : undefined
+      return {
+        id: row.id,
+        tenderId: row.tenderId,
+        registeredAt: row.registeredAt.toISOString(),
+        documentsOpen: row.documentsOpenAt !== null,
+        documentNotice: notice ? { id: notice.id, code: notice.code, totalFen: Number(notice.totalFen), status: notice.status } : null
+      }
+    })
   }
 
   async function myRegistration (actor: Actor, tenderId: string): Promise<RegistrationView> {
@@ -445,8 +453,8 @@ export function createTendersService (deps: TendersDeps) {
 
   async function myTenders (actor: Actor) {
     const rows = await repo.registrationsOfBidder(db, actor.principal.accountId)
-    const tenderViews = await views(db, rows.map((row) => row.tender))
-    return Promise.all(rows.map(async (row, index) => ({ tender: tenderViews[index]!, registration: await registrationView(row.registration) })))
+    const [tenderViews, registrations] = await Promise.all([views(db, rows.map((row) => row.tender)), registrationViews(rows.map((row) => row.registration))])
+    return rows.map((row, index) => ({ tender: tenderViews[index]!, registration: registrations[index]! }))
   }
 
   /**
