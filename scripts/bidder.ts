@@ -12,6 +12,9 @@
  *   verify-receipt  --receipt receipt.p7s --root root.pem [--package bid.ohsb]
  *   submit          --tender UUID --package bid.ohsb [--idempotency-key KEY]   upload bid.ohsb with bid.ohsb.p7s; writes bid.ohsb.receipt.p7s
  *   withdraw        --tender UUID [--idempotency-key KEY]                      withdraw before the deadline; prints the signed receipt
+ *   login           --cert cert.pem --key key.pem                   certificate sign-in: prints a session token for OPENHALL_TOKEN
+ *   decrypt         --tender UUID --secret bid.ohsb.secret.json     at the opening, in the decryption window: sign in to the room and
+ *                                                                   reveal the content key and nonce (from seal, or from reveal)
  *
  * submit and withdraw talk to the platform: OPENHALL_URL (default http://127.0.0.1:3000) and
  * OPENHALL_TOKEN (a session token: POST /api/auth/login, or certificate login). A retried submit
@@ -22,7 +25,7 @@ import { existsSync, openAsBlob } from 'node:fs'
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { decryptEnvelopedData, parseSignedData, verifySignedData } from '../src/lib/cms/index.ts'
+import { createSignedData, decryptEnvelopedData, parseSignedData, verifySignedData } from '../src/lib/cms/index.ts'
 import type { JsonValue } from '../src/lib/canonical-json.ts'
 import { createPathValidator } from '../src/lib/pki/chain.ts'
 import { createCsr } from '../src/lib/pki/issuance.ts'
@@ -170,8 +173,8 @@ function platform () {
   return { base: (process.env.OPENHALL_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, ''), authorization: `Bearer ${token}` }
 }
 
-async function answer (response: Response) {
-  const body = await response.json() as { code?: string, detail?: string, receipt?: { json: string, cms: string } }
+async function answer<T = { receipt?: { json: string, cms: string } }> (response: Response): Promise<T> {
+  const body = await response.json() as T & { code?: string, detail?: string }
   if (!response.ok) throw Object.assign(new Error(body.detail ?? response.statusText), { code: body.code ?? `HTTP_${response.status}` })
   return body
 }
@@ -203,7 +206,38 @@ async function withdraw (args: string[]) {
   return answer(response)
 }
 
-const commands: Record<string, (args: string[]) => Promise<unknown>> = { csr, seal, inspect, reveal, open, 'verify-receipt': verifyReceipt, submit, withdraw }
+async function login (args: string[]) {
+  const { values } = parseArgs({ args, options: { cert: { type: 'string' }, key: { type: 'string' } } })
+  required(values, 'cert', 'key')
+  const base = (process.env.OPENHALL_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '')
+  const challenge = await answer<{ challengeId: string, challenge: string }>(await fetch(`${base}/api/pki/challenges`, { method: 'POST' }))
+  const signature = await createSignedData({
+    provider: nodeCrypto, signer: nodeSigner(await readCertificate(values.cert!), await readKey(values.key!)), content: new TextEncoder().encode(challenge.challenge), detached: false
+  })
+  const session = await answer<{ token: string, expiresAt: string }>(await fetch(`${base}/api/auth/certificate`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ challengeId: challenge.challengeId, signature: Buffer.from(signature).toString('base64') })
+  }))
+  return { token: session.token, expiresAt: session.expiresAt }
+}
+
+/** The opening: sign in to the room (a repeat is harmless), then reveal this bid's key and nonce. */
+async function decrypt (args: string[]) {
+  const { values } = parseArgs({ args, options: { tender: { type: 'string' }, secret: { type: 'string' } } })
+  required(values, 'tender', 'secret')
+  const secret = JSON.parse(await readFile(values.secret!, 'utf8')) as { contentKey?: string, nonce?: string }
+  if (typeof secret.contentKey !== 'string' || typeof secret.nonce !== 'string') throw new UsageError(`${values.secret!} has no contentKey and nonce`)
+  const { base, authorization } = platform()
+  const room = `${base}/api/openings/${values.tender!}`
+  const signedIn = await answer<{ you: { submissionId: string | null } }>(await fetch(`${room}/sign-in`, { method: 'POST', headers: { authorization } }))
+  if (!signedIn.you.submissionId) throw new UsageError('this account has no bid in the opening (yet: bids are frozen at the deadline)')
+  return answer<Record<string, unknown>>(await fetch(`${room}/reveals`, {
+    method: 'POST',
+    headers: { authorization, 'content-type': 'application/json' },
+    body: JSON.stringify({ submissionId: signedIn.you.submissionId, contentKey: secret.contentKey, nonce: secret.nonce })
+  }))
+}
+
+const commands: Record<string, (args: string[]) => Promise<unknown>> = { csr, seal, inspect, reveal, open, 'verify-receipt': verifyReceipt, submit, withdraw, login, decrypt }
 
 const [command, ...rest] = process.argv.slice(2)
 const run = command ? commands[command] : undefined

@@ -27,6 +27,7 @@ import timersPlugin from './plugins/timers.ts'
 import { accountsModule } from './modules/accounts/index.ts'
 import { auditModule } from './modules/audit/index.ts'
 import { banksModule } from './modules/banks/index.ts'
+import { openingsModule } from './modules/openings/index.ts'
 import { bidsModule } from './modules/bids/index.ts'
 import { calendarModule } from './modules/calendar/index.ts'
 import { departmentsModule } from './modules/departments/index.ts'
@@ -100,7 +101,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   })
   await app.register(auditPlugin, { masterKey, checkpointMinutes: config.audit.checkpointMinutes })
   await app.register(calendarPlugin)
-  await app.register(livePlugin, { heartbeatSeconds: config.live.heartbeatSeconds, maxBufferedBytes: config.live.maxBufferedBytes })
+  await app.register(livePlugin, config.live)
   await app.register(pkiPlugin, { masterKey, hallName: config.hallName, publicUrl: config.publicUrl, trustedRootsFile: config.pki.trustedRootsFile })
   await app.register(docsPlugin, { version: packageJson.version })
 
@@ -133,6 +134,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(projectsModule, { prefix: '/api' })
   await app.register(tendersModule, { prefix: '/api' })
   await app.register(bidsModule, { prefix: '/api' })
+  await app.register(openingsModule, { prefix: '/api', masterKey, hallName: config.hallName, publicUrl: config.publicUrl })
   await app.register(downloadsModule, { prefix: '/api', linkSecret: masterKey.derive('download-links') })
 
   // pages

@@ -47,6 +47,7 @@ const EnvSchema = Type.Object({
   AUDIT_CHECKPOINT_MINUTES: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 60 })),
   LIVE_HEARTBEAT_SECONDS: Type.Optional(Type.Integer({ minimum: 1, maximum: 600 })),
   LIVE_MAX_BUFFERED_KB: Type.Optional(Type.Integer({ minimum: 16, maximum: 1024 * 1024 })),
+  LIVE_MESSAGES_PER_SECOND: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
   HALL_NAME: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   PKI_TRUSTED_ROOTS: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
   PKI_CERTIFICATE_DAYS: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
@@ -76,7 +77,7 @@ export interface Config {
   login: { maxFailures: number, lockoutMinutes: number, rateLimitPerMinute: number }
   bodyLimit: number
   audit: { checkpointMinutes: number }
-  live: { heartbeatSeconds: number, maxBufferedBytes: number }
+  live: { heartbeatSeconds: number, maxBufferedBytes: number, messagesPerSecond: number, messageBurst: number }
   /** the hall's name as it appears in certificates and documents */
   hallName: string
   pki: { trustedRootsFile: string | undefined, certificateDays: number }
@@ -157,7 +158,7 @@ function toConfig (env: Env): Config {
     },
     bodyLimit: env.BODY_LIMIT_BYTES ?? 1024 * 1024,
     audit: { checkpointMinutes: env.AUDIT_CHECKPOINT_MINUTES ?? 5 },
-    live: { heartbeatSeconds: env.LIVE_HEARTBEAT_SECONDS ?? 30, maxBufferedBytes: (env.LIVE_MAX_BUFFERED_KB ?? 1024) * 1024 },
+    live: { heartbeatSeconds: env.LIVE_HEARTBEAT_SECONDS ?? 30, maxBufferedBytes: (env.LIVE_MAX_BUFFERED_KB ?? 1024) * 1024, messagesPerSecond: env.LIVE_MESSAGES_PER_SECOND ?? 20, messageBurst: 2 * (env.LIVE_MESSAGES_PER_SECOND ?? 20) },
     hallName: env.HALL_NAME ?? 'OpenHall 县政务服务大厅',
     pki: { trustedRootsFile: env.PKI_TRUSTED_ROOTS, certificateDays: env.PKI_CERTIFICATE_DAYS ?? 730 },
     fees: {

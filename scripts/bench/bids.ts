@@ -64,13 +64,13 @@ export const plainUploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
 // setup through the real services and routes
 
 let sharedKey: KeyObject | undefined
-const bidderKey = () => (sharedKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey)
+export const bidderKey = () => (sharedKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey)
 
 const PASSWORD = `Bench-Bids-${randomBytes(4).toString('hex')}-A1`
 /** Unique per run, so a second run against the same DATABASE_URL does not collide. */
-const RUN = randomBytes(3).toString('hex')
+export const RUN = randomBytes(3).toString('hex')
 
-async function call (app: FastifyInstance, authorization: string, method: 'POST', url: string, payload?: object | Buffer, headers: Record<string, string> = {}) {
+export async function call (app: FastifyInstance, authorization: string, method: 'POST', url: string, payload?: object | Buffer, headers: Record<string, string> = {}) {
   const response = await app.inject({ method, url, headers: { authorization, ...headers }, ...(payload === undefined ? {} : { payload }) })
   if (response.statusCode >= 300) throw new Error(`${method} ${url}: ${response.statusCode} ${response.body}`)
   return response.json()
@@ -92,7 +92,7 @@ async function signedIn (app: FastifyInstance, username: string, role: 'hall_adm
 }
 
 /** Runs `work` over `items` with at most `limit` at once (setup only: password hashing is slow). */
-async function pooled<T, R> (items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function pooled<T, R> (items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length)
   let next = 0
   await Promise.all(Array.from({ length: limit }, async () => {
@@ -101,15 +101,15 @@ async function pooled<T, R> (items: T[], limit: number, work: (item: T, index: n
   return results
 }
 
-interface Desk { hall: string, agency: string }
+export interface Desk { hall: string, agency: string }
 
-interface Bidder { authorization: string, certificate: Uint8Array }
+export interface Bidder { authorization: string, certificate: Uint8Array }
 
-async function createDesk (app: FastifyInstance, name: string): Promise<Desk> {
+export async function createDesk (app: FastifyInstance, name: string): Promise<Desk> {
   return { hall: await signedIn(app, `bench.${name}.hall.${RUN}`, 'hall_admin'), agency: await signedIn(app, `bench.${name}.agency.${RUN}`, 'agency') }
 }
 
-async function createBidders (app: FastifyInstance, name: string, count: number): Promise<Bidder[]> {
+export async function createBidders (app: FastifyInstance, name: string, count: number): Promise<Bidder[]> {
   const csr = derToPem(createCsr(bidderKey(), encodeName([['CN', 'OpenHall bench bidder']])), 'CERTIFICATE REQUEST')
   return pooled(Array.from({ length: count }, (_, i) => i), 4, async (i) => {
     const authorization = await signedIn(app, `bench.${name}.${RUN}.${String(i).padStart(4, '0')}`, 'bidder')
@@ -131,7 +131,7 @@ function multipartBody (fields: Record<string, string>, file: { name: string, co
  * the bid deadline, documents issued. The deadline is the first one the statutory 20-day rule
  * allows, 09:30 Shanghai time.
  */
-async function publishTender (app: FastifyInstance, desk: Desk, options: { maxBidMegabytes?: number } = {}): Promise<{ id: string, code: string }> {
+export async function publishTender (app: FastifyInstance, desk: Desk, options: { maxBidMegabytes?: number } = {}): Promise<{ id: string, code: string, bidDeadline: Date }> {
   const now = app.clock.now()
   const { saleUntil, bidDeadline } = earliestLawfulTimetable(app.calendar.current(), now)
   const venue = await call(app, desk.hall, 'POST', '/api/venues', { code: `B${randomBytes(3).toString('hex').toUpperCase()}`, name: `压力测试开标室 ${randomBytes(2).toString('hex')}`, seats: 40 })
@@ -164,10 +164,10 @@ async function publishTender (app: FastifyInstance, desk: Desk, options: { maxBi
   const documents = multipartBody({ kind: 'tender_documents', title: '招标文件' }, { name: '招标文件.pdf', content: Buffer.from('%PDF-1.4 招标文件 正文') })
   await call(app, desk.agency, 'POST', `/api/tenders/${drafted.id}/documents`, documents.payload, documents.headers)
   const published = await call(app, desk.agency, 'POST', `/api/tenders/${drafted.id}/publication`)
-  return { id: published.id, code: published.code }
+  return { id: published.id, code: published.code, bidDeadline }
 }
 
-async function registerAll (app: FastifyInstance, bidders: Bidder[], tenderId: string): Promise<void> {
+export async function registerAll (app: FastifyInstance, bidders: Bidder[], tenderId: string): Promise<void> {
   await pooled(bidders, 8, (bidder) => call(app, bidder.authorization, 'POST', `/api/tenders/${tenderId}/registration`))
 }
 
@@ -258,7 +258,7 @@ async function receiptIsValid (app: FastifyInstance, body: string, packageSha256
   }
 }
 
-const percentile = (values: number[], p: number) => {
+export const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? 0
 }

@@ -21,6 +21,12 @@
  *                        receipt verified, vs plain multipart uploads of the same files into the same store
  *   bid-1gb              one sealed bid of a BENCH_BID_MB (1000) MB document by curl, server RSS sampled, vs
  *                        curl of the same file to the plain upload route
+ *   opening-fanout       BENCH_WATCHERS (2,000) WebSocket watchers of one opening room, BENCH_FANOUT_EVENTS (20)
+ *                        events appended 150 ms apart after 3 warm-ups, latency from commit to arrival (p50/p99),
+ *                        server RSS sampled, vs a bare `ws` server sending the same frames to as many sockets (p99)
+ *   reveal-burst         BENCH_REVEALS (300) sealed bids of BENCH_REVEAL_KB (16) KB past their deadline, every reveal
+ *                        POSTed (BENCH_REVEAL_IN_FLIGHT, 100), timed until the signed record is announced, vs openBid
+ *                        on the same packages in process at the same concurrency
  *
  * Uses DATABASE_URL when set, otherwise a private embedded PostgreSQL in a temporary DATA_DIR.
  * `npm run bench -- <scenario>` runs only the named scenarios.
@@ -40,6 +46,7 @@ import { auditRecord } from '../../src/plugins/audit.ts'
 import { runLoad, type LoadResult } from './load.ts'
 import { measureBidRush, measureBigBid, plainUploadRoutes } from './bids.ts'
 import { measureCmsVerify, measureSealOpen } from './crypto.ts'
+import { measureOpeningFanout, measureRevealBurst } from './openings.ts'
 import { createStaff, measureCallbacks, measureReconciliation } from './fees.ts'
 import { measureStart } from './start.ts'
 
@@ -70,6 +77,7 @@ async function alternate (scenario: () => Promise<LoadResult>, baseline: () => P
   return rounds.sort((a, b) => a.ratio - b.ratio)[Math.floor(rounds.length / 2)]!
 }
 
+const signedMb = (mb: number) => `${mb < 0 ? '−' : '+'}${Math.abs(Math.round(mb))} MB`
 const rps = (result: LoadResult) => `${Math.round(result.requestsPerSecond)} req/s (p99 ${result.latencyP99} ms)`
 
 // bench-only table and routes: a row insert with and without its audit entry
@@ -191,6 +199,48 @@ async function httpScenarios () {
         pass: result.growthMb < 64 && result.accepted
       })
     }
+
+    if (wanted('opening-fanout')) {
+      const result = await measureOpeningFanout(app, appUrl)
+      const side = (s: { p50: number, p99: number }) => `p50 ${s.p50.toFixed(1)} / p99 ${s.p99.toFixed(1)} ms`
+      report({
+        scenario: `opening-fanout (${result.watchers} watchers × ${result.events})`,
+        figure: `${side(result.scenario)}, +${Math.round(result.rssGrowthMb)} MB RSS`,
+        baseline: `bare ws ${side(result.baseline)}, +${Math.round(result.baselineRssGrowthMb)} MB RSS`,
+        ratio: result.ratio,
+        target: 'p99 < 150 ms',
+        pass: result.scenario.p99 < 150 && result.complete
+      })
+      process.stdout.write(`  p99 ratio by round ${result.ratios.map((ratio) => ratio.toFixed(2)).join(', ')} (app/bare ms ${result.p99s.map(([ours, bare]) => `${ours.toFixed(1)}/${bare.toFixed(1)}`).join(', ')})\n`)
+      process.stdout.write(`  median round: app max ${result.scenario.max.toFixed(1)} ms, p99 from before the append transaction ${result.scenario.fromSendP99.toFixed(1)} ms, ${result.scenario.delivered} frames delivered, ${result.scenario.missing} missing; bare max ${result.baseline.max.toFixed(1)} ms, ${result.baseline.missing} missing\n`)
+      process.stdout.write(`  server (this process: app + append loop; watchers in a child) RSS ${Math.round(result.scenario.rssMb)} MB subscribed, heap ${signedMb(result.scenario.heapGrowthMb)}; bare ws process RSS ${Math.round(result.baseline.rssMb)} MB, heap ${signedMb(result.baseline.heapGrowthMb)}\n`)
+      process.stdout.write(`  subscribing ${result.watchers} sockets: app ${(result.scenario.subscribeMs / 1000).toFixed(1)} s, bare ws ${(result.baseline.subscribeMs / 1000).toFixed(1)} s\n`)
+    }
+
+    if (wanted('reveal-burst')) {
+      const result = await measureRevealBurst(app, appUrl)
+      const recorded = result.recordedMs === null ? 'no record announced' : `record in ${(result.recordedMs / 1000).toFixed(2)} s`
+      report({
+        scenario: `reveal-burst (${result.count} × ${result.kilobytes} KB, ${result.inFlight} in flight)`,
+        figure: `${recorded} (p50 ${Math.round(result.p50)}, p99 ${Math.round(result.p99)} ms)`,
+        baseline: `openBid in process ${(result.baselineMs / 1000).toFixed(2)} s`,
+        ratio: (result.recordedMs ?? Infinity) / result.baselineMs,
+        target: '< 5 s',
+        pass: result.recordedMs !== null && result.recordedMs < 5000
+      })
+      report({
+        scenario: 'reveal-burst record',
+        figure: `${result.answered200}/${result.count} answered 200, ${result.opened} opened`,
+        baseline: `state ${result.state}, last answer ${(result.answeredMs / 1000).toFixed(2)} s`,
+        ratio: result.opened / result.count,
+        target: 'all opened',
+        pass: result.answered200 === result.count && result.opened === result.count && result.state === 'confirming'
+      })
+      if (result.failures.length > 0) process.stdout.write(`  statuses ${JSON.stringify(result.statuses)}; ${result.failures.join('\n  ')}\n`)
+      process.stdout.write(`  room lag (a bid's opening.bid_decrypted at the watcher less its reveal's answer) p50 ${Math.round(result.roomLagP50)}, p99 ${Math.round(result.roomLagP99)} ms\n`)
+      process.stdout.write(`  ${result.count - 1} reveals answered by ${(result.allButLastMs / 1000).toFixed(2)} s, the last (its transaction publishes the record) at ${(result.answeredMs / 1000).toFixed(2)} s\n`)
+      process.stdout.write(`  setup (bidders, certificates, sealing, bids, certificate sign-ins) ${Math.round(result.setupSeconds)} s, untimed\n`)
+    }
   } finally {
     await app.db.execute('drop table if exists bench_rows' as never).catch(() => {})
     await app.close()
@@ -204,7 +254,7 @@ if (wanted('start-to-ready')) {
   report({ scenario: 'start-to-ready (first, with initdb)', figure: `${(start.firstMs / 1000).toFixed(2)} s`, baseline: `bare Fastify start ${(start.baselineMs / 1000).toFixed(2)} s`, ratio: start.firstMs / start.baselineMs, target: '< 5 s', pass: start.firstMs < 5000 })
   report({ scenario: 'start-to-ready (restart)', figure: `${(start.laterMs / 1000).toFixed(2)} s`, baseline: `bare Fastify start ${(start.baselineMs / 1000).toFixed(2)} s`, ratio: start.laterMs / start.baselineMs, target: '< 2 s', pass: start.laterMs < 2000 })
 }
-if (['authenticated-read', 'audited-write', 'bank-callbacks', 'reconciliation', 'bid-rush', 'bid-1gb'].some(wanted)) await httpScenarios()
+if (['authenticated-read', 'audited-write', 'bank-callbacks', 'reconciliation', 'bid-rush', 'bid-1gb', 'opening-fanout', 'reveal-burst'].some(wanted)) await httpScenarios()
 if (wanted('cms-verify')) {
   const result = await measureCmsVerify(SECONDS)
   report({ scenario: 'cms-verify (one core, chain cached)', figure: `${Math.round(result.cms)} verifications/s`, baseline: `bare RSA-2048 verify ${Math.round(result.native)}/s`, ratio: result.cms / result.native, target: '≥ 1500/s', pass: result.cms >= 1500 })

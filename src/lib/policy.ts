@@ -85,7 +85,13 @@ export const ACTIONS = {
   'venues.manage': ['hall_admin'],
   'tenders.manage': ['agency', 'tenderer'],
   'tenders.supervise': ['hall_admin', 'supervisor'],
-  'tenders.participate': ['bidder']
+  'tenders.participate': ['bidder'],
+  'openings.attend': ['bidder', 'agency', 'tenderer', 'supervisor'],
+  'openings.reveal': ['bidder'],
+  'openings.host': ['agency', 'tenderer'],
+  'openings.draw': ['supervisor'],
+  'openings.supervise': ['supervisor', 'hall_admin'],
+  'openings.video': ['agency', 'tenderer', 'hall_admin']
 } as const satisfies Record<string, readonly Role[]>
 export type Action = keyof typeof ACTIONS
 

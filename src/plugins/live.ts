@@ -7,15 +7,19 @@
  *
  * Guarantees: a subscriber that passes the last seq it saw gets every visible event after it,
  * in order, exactly once per connection; a rolled-back transaction publishes nothing; a socket
- * that does not drain (bufferedAmount over the limit) is closed with 4008 and resumes later.
+ * that does not drain (bufferedAmount over the limit) is closed with 4008 and resumes later; a
+ * socket that floods is refused message by message (RATE_LIMITED) and closed with 4029 after
+ * 200 refusals within 10 seconds. Signed-in subscribers are listed in `live_presence` so supervisors see, across
+ * instances, who is connected to a room.
  * Sequence numbers are room-wide, so events a subscriber may not see leave gaps; a module that
  * must hide even the existence of events uses a separate room.
  * Protocol: README.md, "Live rooms".
  */
+import { randomUUID } from 'node:crypto'
 import { and, asc, eq, gt, lte, sql } from 'drizzle-orm'
 import fp from 'fastify-plugin'
 import type { WebSocket } from 'ws'
-import { roomEvents, rooms } from '../../schema/index.ts'
+import { livePresence, roomEvents, rooms } from '../../schema/index.ts'
 import { hasRole, type Principal, type Role } from '../lib/policy.ts'
 import type { Database, Queryable } from './db.ts'
 
@@ -48,9 +52,13 @@ export interface Live {
   read (principal: Principal | null, roomId: string, since: number, limit: number): Promise<{ head: number, events: RoomEvent[] } | null>
   /** Serves one WebSocket connection with the room protocol. */
   serve (socket: WebSocket, principal: Principal | null): void
+  /** Signed-in accounts connected to the room now, on any instance. */
+  presence (roomId: string): Promise<PresenceEntry[]>
   /** Closes the sockets of a revoked session or account (code 4001; clients sign in again). */
   disconnect (match: { sessionId?: string, accountId?: string }): void
 }
+
+export interface PresenceEntry { accountId: string, displayName: string, connections: number, since: string }
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -66,6 +74,7 @@ const RECENT_LIMIT = 512
 const MAX_SUBSCRIPTIONS = 64
 export const CLOSE_SLOW_CONSUMER = 4008
 export const CLOSE_SESSION_ENDED = 4001
+export const CLOSE_FLOODING = 4029
 
 export function isVisible (principal: Principal | null, audience: Audience): boolean {
   if ('public' in audience) return audience.public
@@ -77,10 +86,18 @@ export function isVisible (principal: Principal | null, audience: Audience): boo
 interface StoredEvent { seq: number, type: string, audience: Audience, data: unknown, createdAt: Date }
 
 interface Connection {
+  id: string
   socket: WebSocket
   principal: Principal | null
   subscriptions: Map<string, Subscription>
   alive: boolean
+  /** token bucket of the per-socket message rate */
+  tokens: number
+  refilledAt: number
+  /** refusals since refusedSince; a flood is counted over a window, not reset by one admitted message */
+  refused: number
+  refusedSince: number
+  refusalNotedAt: number
 }
 
 interface Subscription { connection: Connection, roomId: string, lastSeq: number }
@@ -92,13 +109,22 @@ function serialise (roomId: string, event: StoredEvent): string {
 export interface LivePluginOptions {
   heartbeatSeconds: number
   maxBufferedBytes: number
+  /** sustained messages per second a socket may send, and the burst above it */
+  messagesPerSecond: number
+  messageBurst: number
 }
+
+/** Refused messages within FLOOD_WINDOW_MS after which a flooding socket is closed. */
+const MAX_REFUSED = 200
+const FLOOD_WINDOW_MS = 10_000
 
 export default fp<LivePluginOptions>(async function livePlugin (app, options) {
   const db: Database = app.db
   const kinds = new Map<string, RoomKind>()
   const hubs = new Map<string, Hub>()
   const connections = new Set<Connection>()
+  const instanceId = randomUUID()
+  let closing = false
 
   async function fetchEvents (roomId: string, after: number, upTo?: number): Promise<StoredEvent[]> {
     return db.select({ seq: roomEvents.seq, type: roomEvents.type, audience: roomEvents.audience, data: roomEvents.data, createdAt: roomEvents.createdAt })
@@ -124,8 +150,11 @@ export default fp<LivePluginOptions>(async function livePlugin (app, options) {
     return true
   }
 
-  /** Waits (bounded) until the socket's send buffer is below the limit again. */
-  async function drained (connection: Connection, timeoutMs = 10_000): Promise<boolean> {
+  /**
+   * Waits (briefly: the room's other subscribers wait behind a replay) until the socket's send
+   * buffer is below the limit again.
+   */
+  async function drained (connection: Connection, timeoutMs = 2_000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs
     while (connection.socket.bufferedAmount > options.maxBufferedBytes) {
       if (connection.socket.readyState !== connection.socket.OPEN || Date.now() > deadline) return false
@@ -145,23 +174,78 @@ export default fp<LivePluginOptions>(async function livePlugin (app, options) {
   function drop (connection: Connection) {
     if (!connections.delete(connection)) return
     for (const subscription of connection.subscriptions.values()) hubs.get(subscription.roomId)?.unsubscribe(subscription)
+    if (connection.principal && connection.subscriptions.size > 0) leave(connection)
     connection.subscriptions.clear()
+  }
+
+  function track (work: Promise<unknown>) {
+    work.catch((error: unknown) => { app.log.warn({ err: error }, 'live presence not recorded') })
+  }
+
+  function join (connection: Connection, roomId: string) {
+    const principal = connection.principal!
+    track(db.insert(livePresence).values({ connectionId: connection.id, roomId, instanceId, accountId: principal.accountId, displayName: principal.displayName }).onConflictDoNothing())
+  }
+
+  function leave (connection: Connection, roomId?: string) {
+    track(db.delete(livePresence).where(and(eq(livePresence.connectionId, connection.id), roomId === undefined ? undefined : eq(livePresence.roomId, roomId))))
+  }
+
+  /** Token bucket: false (and the message is dropped) when the socket sends faster than allowed. */
+  function admit (connection: Connection): boolean {
+    const now = Date.now()
+    connection.tokens = Math.min(options.messageBurst, connection.tokens + (now - connection.refilledAt) * options.messagesPerSecond / 1000)
+    connection.refilledAt = now
+    if (connection.tokens >= 1) {
+      connection.tokens -= 1
+      return true
+    }
+    if (now - connection.refusedSince > FLOOD_WINDOW_MS) {
+      connection.refused = 0
+      connection.refusedSince = now
+    }
+    connection.refused++
+    if (connection.refused >= MAX_REFUSED) {
+      app.log.warn({ account: connection.principal?.accountId ?? null, connection: connection.id }, 'live socket closed for flooding')
+      cutOff(connection, CLOSE_FLOODING, 'too many messages')
+    } else if (now - connection.refusalNotedAt >= 1000) {
+      connection.refusalNotedAt = now
+      app.log.warn({ account: connection.principal?.accountId ?? null, connection: connection.id }, 'live socket rate-limited')
+      send(connection, JSON.stringify({ type: 'error', code: 'RATE_LIMITED', detail: `at most ${options.messagesPerSecond} messages per second` }))
+    }
+    return false
   }
 
   class Hub {
     headSeq = -1
     readonly recent: StoredEvent[] = []
     readonly subscribers = new Set<Subscription>()
+    /** subscribe messages queued on this hub: it must not retire under them */
+    pending = 0
+    private catchUpQueued = false
     private queue: Promise<void> = Promise.resolve()
 
     constructor (readonly roomId: string) {}
 
     /** Serialises everything that touches this hub's cursor, so replay and live never interleave. */
     run (task: () => Promise<void>): Promise<void> {
-      this.queue = this.queue.then(task).catch((error: unknown) => {
+      this.queue = this.queue.then(async () => { if (!closing) await task() }).catch((error: unknown) => {
         app.log.error({ err: error, room: this.roomId }, 'live room fan-out failed')
       })
       return this.queue
+    }
+
+    /**
+     * Queues one read of what was committed after headSeq: a burst of notifications while one
+     * read waits in the queue adds nothing, since that read takes everything up to then.
+     */
+    catchUp () {
+      if (this.catchUpQueued) return
+      this.catchUpQueued = true
+      this.run(async () => {
+        this.catchUpQueued = false
+        await this.advance()
+      })
     }
 
     /** Reads what was committed after headSeq and delivers it. */
@@ -201,22 +285,31 @@ export default fp<LivePluginOptions>(async function livePlugin (app, options) {
         if (page.length === 0) break
         for (const event of page) {
           if (!isVisible(connection.principal, event.audience)) continue
-          // replay is pulled from the log, so it can wait for a reader that drains slowly
-          if (!await drained(connection) || !send(connection, serialise(this.roomId, event))) return
+          // replay is pulled from the log, so it can wait a little for a reader that drains slowly;
+          // one that does not is cut off and resumes with `since`
+          if (!await drained(connection)) {
+            cutOff(connection, CLOSE_SLOW_CONSUMER, 'slow consumer: resume with since')
+            return
+          }
+          if (!send(connection, serialise(this.roomId, event))) return
         }
         cursor = page.at(-1)!.seq
       }
       if (connection.socket.readyState !== connection.socket.OPEN || !connections.has(connection)) return
       subscription.lastSeq = this.headSeq
       this.subscribers.add(subscription)
+      if (connection.principal) join(connection, this.roomId)
     }
 
     unsubscribe (subscription: Subscription) {
       this.subscribers.delete(subscription)
-      if (this.subscribers.size === 0) {
-        // let queued work finish first; a new subscriber in the meantime keeps the hub
-        this.run(async () => { if (this.subscribers.size === 0 && hubs.get(this.roomId) === this) hubs.delete(this.roomId) })
-      }
+      this.retireIfIdle()
+    }
+
+    /** Drops the hub once nobody is subscribed or about to be (after queued work has finished). */
+    retireIfIdle () {
+      const idle = () => this.subscribers.size === 0 && this.pending === 0
+      if (idle()) this.run(async () => { if (idle() && hubs.get(this.roomId) === this) hubs.delete(this.roomId) })
     }
   }
 
@@ -238,10 +331,10 @@ export default fp<LivePluginOptions>(async function livePlugin (app, options) {
   const listener = await db.$client.listen(NOTIFY_CHANNEL, (payload) => {
     const space = payload.lastIndexOf(' ')
     const hub = hubs.get(payload.slice(0, space))
-    if (hub && Number(payload.slice(space + 1)) > hub.headSeq) hub.run(() => hub.advance())
+    if (hub && Number(payload.slice(space + 1)) > hub.headSeq) hub.catchUp()
   }, () => {
     // (re)connected: notifications sent while disconnected are lost, the log is not
-    for (const hub of hubs.values()) hub.run(() => hub.advance())
+    for (const hub of hubs.values()) hub.catchUp()
   })
 
   async function handleMessage (connection: Connection, raw: string) {
@@ -249,6 +342,10 @@ export default fp<LivePluginOptions>(async function livePlugin (app, options) {
     try {
       message = JSON.parse(raw) as typeof message
     } catch {
+      send(connection, JSON.stringify({ type: 'error', code: 'BAD_MESSAGE', detail: 'messages are JSON objects' }))
+      return
+    }
+    if (message === null || typeof message !== 'object' || Array.isArray(message)) {
       send(connection, JSON.stringify({ type: 'error', code: 'BAD_MESSAGE', detail: 'messages are JSON objects' }))
       return
     }
@@ -272,13 +369,20 @@ export default fp<LivePluginOptions>(async function livePlugin (app, options) {
           return
         }
         if (!await mayJoin(connection.principal, room)) {
+          app.log.info({ account: connection.principal?.accountId ?? null, room: room.slice(0, 240) }, 'live subscription refused')
           send(connection, JSON.stringify({ type: 'error', code: 'ROOM_NOT_FOUND', room, detail: 'no such room' }))
           return
         }
         const subscription: Subscription = { connection, roomId: room, lastSeq: Number.MAX_SAFE_INTEGER }
         connection.subscriptions.set(room, subscription)
         const hub = hubFor(room)
-        await hub.run(() => hub.subscribe(subscription, since as number))
+        hub.pending++
+        try {
+          await hub.run(() => hub.subscribe(subscription, since as number))
+        } finally {
+          hub.pending--
+          hub.retireIfIdle()
+        }
         return
       }
       case 'unsubscribe': {
@@ -286,6 +390,7 @@ export default fp<LivePluginOptions>(async function livePlugin (app, options) {
         if (subscription) {
           connection.subscriptions.delete(room)
           hubs.get(room)?.unsubscribe(subscription)
+          if (connection.principal) leave(connection, room)
         }
         send(connection, JSON.stringify({ type: 'unsubscribed', room }))
         return
@@ -305,6 +410,7 @@ export default fp<LivePluginOptions>(async function livePlugin (app, options) {
       connection.alive = false
       connection.socket.ping()
     }
+    track(db.update(livePresence).set({ seenAt: sql`now()` }).where(eq(livePresence.instanceId, instanceId)))
   }, options.heartbeatSeconds * 1000)
   heartbeat.unref()
 
@@ -329,6 +435,17 @@ export default fp<LivePluginOptions>(async function livePlugin (app, options) {
         select seq, pg_notify(${NOTIFY_CHANNEL}, ${roomId} || ' ' || seq) from event`)
       return { seq: row!.seq }
     },
+    async presence (roomId) {
+      const rows = await db.select({
+        accountId: livePresence.accountId,
+        displayName: sql<string>`min(${livePresence.displayName})`,
+        connections: sql<number>`count(*)::int`,
+        since: sql<Date>`min(${livePresence.connectedAt})`
+      }).from(livePresence)
+        .where(and(eq(livePresence.roomId, roomId), sql`${livePresence.seenAt} > now() - make_interval(secs => ${options.heartbeatSeconds * 3})`))
+        .groupBy(livePresence.accountId).orderBy(sql`min(${livePresence.connectedAt})`)
+      return rows.map((row) => ({ ...row, since: new Date(row.since).toISOString() }))
+    },
     async read (principal, roomId, since, limit) {
       if (!await mayJoin(principal, roomId)) return null
       const head = await roomHead(roomId)
@@ -347,11 +464,16 @@ export default fp<LivePluginOptions>(async function livePlugin (app, options) {
       return { head, events }
     },
     serve (socket, principal) {
-      const connection: Connection = { socket, principal, subscriptions: new Map(), alive: true }
+      const connection: Connection = {
+        id: randomUUID(), socket, principal, subscriptions: new Map(), alive: true, tokens: options.messageBurst, refilledAt: Date.now(), refused: 0, refusedSince: 0, refusalNotedAt: 0
+      }
       connections.add(connection)
       socket.on('pong', () => { connection.alive = true })
       socket.on('message', (data, isBinary) => {
+        // frames still arriving from a socket already cut off are ignored
+        if (!connections.has(connection)) return
         connection.alive = true
+        if (!admit(connection)) return
         if (isBinary) {
           send(connection, JSON.stringify({ type: 'error', code: 'BAD_MESSAGE', detail: 'text frames only' }))
           return
@@ -383,11 +505,13 @@ export default fp<LivePluginOptions>(async function livePlugin (app, options) {
   app.decorate('live', live)
   app.auth.onRevoked((match) => live.disconnect(match))
   app.addHook('preClose', async () => {
+    closing = true
     clearInterval(heartbeat)
     await listener.unlisten().catch(() => {})
     for (const connection of [...connections]) {
       drop(connection)
       connection.socket.close(1001, 'server shutting down')
     }
+    await db.delete(livePresence).where(eq(livePresence.instanceId, instanceId)).catch(() => {})
   })
 }, { name: 'live', dependencies: ['db', 'clock', 'auth'] })

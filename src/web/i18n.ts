@@ -23,6 +23,12 @@ export function translator (language: Language): Translate {
   }
 }
 
+/** The messages under a prefix, for a page script that labels what arrives live. */
+export function messagesWithPrefix (language: Language, prefix: string): Record<string, string> {
+  const t = translator(language)
+  return Object.fromEntries(Object.keys(catalogues['zh-CN']).filter((key) => key.startsWith(prefix)).map((key) => [key, t(key)]))
+}
+
 export function hasMessage (key: string): boolean {
   return key in catalogues['zh-CN']
 }

@@ -21,6 +21,7 @@ import { paymentsPages } from './pages/payments.pages.ts'
 import { pkiPages } from './pages/pki.pages.ts'
 import { shellPages } from './pages/shell.pages.ts'
 import { simulatedBankPages } from './pages/simulated-bank.pages.ts'
+import { openingsPages } from './pages/openings.pages.ts'
 import { tradingPages } from './pages/trading.pages.ts'
 import { pageContext, renderPage } from './render.ts'
 
@@ -70,6 +71,7 @@ export const webModule: FastifyPluginAsync<WebOptions> = async (app, options) =>
   await app.register(paymentsPages, { publicUrl: options.publicUrl })
   await app.register(financePages)
   await app.register(tradingPages, { production: options.production })
+  await app.register(openingsPages, { production: options.production })
   // the simulated bank exists only when configured (SIMULATED_BANK=true, never in production)
   const simulatedBank = app.services.simulatedBank
   if (simulatedBank) await app.register(simulatedBankPages, { service: simulatedBank })

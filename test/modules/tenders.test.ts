@@ -147,7 +147,7 @@ t.test('documents: registered bidders download; who obtained them, and how many,
   t.notMatch(publicView.body, alpha.user.username, 'the public view names no bidder')
 
   await passDeadline(app, t, tender)
-  t.equal((await app.inject({ method: 'GET', url: `/api/tenders/${tender.id}` })).json().status, 'opening', 'at the deadline the tender moves to its opening')
+  t.equal((await app.inject({ method: 'GET', url: `/api/tenders/${tender.id}` })).json().status, 'failed', 'at the deadline the tender moves to its opening, which fails at once with fewer than three bids (流标)')
   const disclosed = await app.inject({ method: 'GET', url: `/api/tenders/${tender.id}/participation`, headers: desk.agency.headers })
   t.equal(disclosed.statusCode, 200)
   const downloads = Object.fromEntries(disclosed.json().registrations.map((row: { bidderId: string, downloads: number }) => [row.bidderId, row.downloads]))
@@ -261,5 +261,5 @@ t.test('a tender paused when its deadline came waits; answered without a new dea
   await app.inject({ method: 'POST', url: `/api/objections/${objection.json().id}/answer`, headers: desk.agency.headers, payload: { answer: '不予采纳。' } })
   await app.db.$client`update timers set fire_at = now() where key = ${`tenders.deadline:${tender.id}`}`
   await app.timers.fireDue()
-  t.equal((await app.inject({ method: 'GET', url: `/api/tenders/${tender.id}` })).json().status, 'opening', 'answered without moving the deadline: bidding closes at once')
+  t.equal((await app.inject({ method: 'GET', url: `/api/tenders/${tender.id}` })).json().status, 'failed', 'answered without moving the deadline: bidding closes at once (and, without bids, the opening fails: 流标)')
 })

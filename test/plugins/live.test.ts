@@ -139,7 +139,9 @@ t.test('a consumer that stops reading is cut off, then resumes where it stopped'
   }
   raw.resume()
   const { code } = await closed
-  t.equal(code, 4008, 'closed as a slow consumer')
+  // 4008 when the paused reader gets to the close frame before the server gives up waiting for
+  // the closing handshake (2 s) and ends the connection (1006), which a loaded machine can delay
+  t.ok(code === 4008 || code === 1006, `closed as a slow consumer (${code})`)
   const lastSeen = Math.max(0, ...slow.messages.filter((m) => m.type === 'event').map((m) => m.seq!))
   t.ok(lastSeen < published, `it had fallen behind (saw ${lastSeen} of ${published})`)
 
@@ -151,6 +153,60 @@ t.test('a consumer that stops reading is cut off, then resumes where it stopped'
   const seqs = resumed.messages.filter((m) => m.type === 'event').map((m) => m.seq!)
   t.equal(seqs[0], lastSeen + 1)
   t.equal(seqs.length, head!.head_seq - lastSeen, 'every missed event arrived once')
+})
+
+t.test('a reader that stops during its replay is cut off and holds up the room for two seconds at most', async (t) => {
+  const { app } = await buildTestApp(t, { listen: true, env: { LIVE_MAX_BUFFERED_KB: '16' } })
+  openRoomKind(app)
+  const filler = 'x'.repeat(64 * 1024)
+  for (let n = 0; n < 150; n++) await publish(app, 'drill.bulk', { n, filler })
+  const live = await connectLive(baseUrl(app))
+  t.teardown(() => live.close())
+  live.send({ type: 'subscribe', room: ROOM, since: 150 })
+  await live.next((m) => m.type === 'subscribed')
+  const stalled = await connectLive(baseUrl(app))
+  stalled.socket.on('error', () => {})
+  await stalled.next((m) => m.type === 'welcome')
+  const raw = (stalled.socket as unknown as { _socket: { pause (): void, resume (): void } })._socket
+  raw.pause()
+  stalled.send({ type: 'subscribe', room: ROOM, since: 0 })
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  const sentAt = Date.now()
+  await publish(app, 'drill.live', { n: 151 })
+  await live.next(isEvent(151), 10_000)
+  const waited = Date.now() - sentAt
+  t.ok(waited < 4_000, `the other subscriber got the live event after ${waited} ms, not after the stalled replay`)
+  raw.resume()
+  await stalled.closed
+  const replayed = stalled.messages.filter((m) => m.type === 'event').length
+  t.ok(replayed < 150, `the stalled reader was cut off (it got ${replayed} of 150) and resumes with since`)
+})
+
+t.test('a room whose last subscriber leaves while another is subscribing keeps delivering to the newcomer', async (t) => {
+  const { app } = await buildTestApp(t, { listen: true, env: { LIVE_MAX_BUFFERED_KB: '16' } })
+  openRoomKind(app)
+  const filler = 'x'.repeat(64 * 1024)
+  for (let n = 0; n < 150; n++) await publish(app, 'drill.bulk', { n, filler })
+  const leaving = await connectLive(baseUrl(app))
+  leaving.send({ type: 'subscribe', room: ROOM, since: 150 })
+  await leaving.next((m) => m.type === 'subscribed')
+  // a slow replay keeps the room's queue busy while the last subscriber leaves and a new one arrives
+  const slow = await connectLive(baseUrl(app))
+  slow.socket.on('error', () => {})
+  await slow.next((m) => m.type === 'welcome')
+  ;(slow.socket as unknown as { _socket: { pause (): void } })._socket.pause()
+  slow.send({ type: 'subscribe', room: ROOM, since: 0 })
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  leaving.close()
+  await leaving.closed
+  const newcomer = await connectLive(baseUrl(app))
+  t.teardown(() => newcomer.close())
+  newcomer.send({ type: 'subscribe', room: ROOM, since: 150 })
+  slow.socket.terminate()
+  await newcomer.next((m) => m.type === 'subscribed', 10_000)
+  await publish(app, 'drill.live', { n: 151 })
+  const event = await newcomer.next(isEvent(151), 5_000)
+  t.equal(event.seq, 151, 'the live event reached the newcomer')
 })
 
 t.test('protocol errors are answered, not fatal', async (t) => {

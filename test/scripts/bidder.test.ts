@@ -7,6 +7,8 @@ import t from 'tap'
 import { baseUrl, buildTestApp } from '../helper.ts'
 import { createUser, organisation } from '../factories/accounts.ts'
 import { publishedTender, registerFor, tradingDesk } from '../factories/trading.ts'
+import { openingUnderWay } from '../factories/openings.ts'
+import { derToPem } from '../../src/lib/pki/x509-parts.ts'
 import { workDirectory } from '../support/pki.ts'
 
 /** Runs the client with the files of `dir` (relative names are resolved there). */
@@ -118,4 +120,27 @@ t.test('the client submits a sealed bid, retries safely and withdraws, against a
   const refused = await bidderWith({ ...env, OPENHALL_TOKEN: 'not-a-token' }, dir, 'submit', '--tender', tender.id, '--package', 'bid.ohsb')
   t.equal(refused.status, 1)
   t.match(refused.stderr, /^SESSION_INVALID|^AUTH_REQUIRED/)
+})
+
+t.test('at the opening the client signs in with its certificate and decrypts its bid', async (t) => {
+  const { app } = await buildTestApp(t, { listen: true })
+  const dir = workDirectory(t)
+  const { tender, bidders } = await openingUnderWay(app, t, ['1288800000', '1302500000', '1276000000'])
+  const [mine] = bidders
+  writeFileSync(path.join(dir, 'cert.pem'), derToPem(mine!.certificate, 'CERTIFICATE'))
+  writeFileSync(path.join(dir, 'key.pem'), mine!.key.export({ type: 'pkcs8', format: 'pem' }))
+  writeFileSync(path.join(dir, 'bid.ohsb.secret.json'), JSON.stringify({ contentKey: mine!.reveal.contentKey, nonce: mine!.reveal.nonce }))
+  const env = { OPENHALL_URL: baseUrl(app) }
+
+  const login = await bidderWith(env, dir, 'login', '--cert', 'cert.pem', '--key', 'key.pem')
+  t.equal(login.status, 0, login.stderr)
+  const withToken = { ...env, OPENHALL_TOKEN: login.json.token as string }
+  const decrypted = await bidderWith(withToken, dir, 'decrypt', '--tender', tender.id, '--secret', 'bid.ohsb.secret.json')
+  t.equal(decrypted.status, 0, decrypted.stderr)
+  t.match(decrypted.json, { status: 'opened', openedBy: 'bidder', fields: { priceFen: '1288800000' } })
+  const again = await bidderWith(withToken, dir, 'decrypt', '--tender', tender.id, '--secret', 'bid.ohsb.secret.json')
+  t.equal(again.status, 1)
+  t.match(again.stderr, /^BID_ALREADY_SETTLED/, 'a second reveal is refused with its code')
+  const attended = (await app.inject({ method: 'GET', url: `/api/openings/${tender.id}`, headers: mine!.certHeaders })).json()
+  t.same(attended.you, { capacity: 'bidder', signedIn: true, submissionId: mine!.submissionId })
 })

@@ -240,29 +240,36 @@ export function drawFields (sheet: Sheet, y: number, rows: ReadonlyArray<readonl
   return y
 }
 
-interface Column {
+export interface Column {
   title: string
   width: number
   align: 'left' | 'right'
-  font: string
+  /** 'mono' for codes and digits compared character by character */
+  font?: 'sans' | 'mono'
 }
 
 // the widths add up to CONTENT_WIDTH
 const COLUMNS: readonly Column[] = [
-  { title: '序号', width: 30, align: 'right', font: SANS },
-  { title: '项目编码', width: 78, align: 'left', font: MONO },
-  { title: '项目名称', width: 152, align: 'left', font: SANS },
-  { title: '计费依据', width: 145, align: 'left', font: SANS },
-  { title: '金额（元）', width: CONTENT_WIDTH - 30 - 78 - 152 - 145, align: 'right', font: SANS }
+  { title: '序号', width: 30, align: 'right' },
+  { title: '项目编码', width: 78, align: 'left', font: 'mono' },
+  { title: '项目名称', width: 152, align: 'left' },
+  { title: '计费依据', width: 145, align: 'left' },
+  { title: '金额（元）', width: CONTENT_WIDTH - 30 - 78 - 152 - 145, align: 'right' }
 ]
 
-function drawTableHeader (doc: Doc, y: number): number {
+/** Column widths for a table that spans the content width: the last column takes what is left. */
+export function spanColumns (columns: ReadonlyArray<Omit<Column, 'width'> & { width?: number }>): Column[] {
+  const fixed = columns.slice(0, -1).reduce((sum, column) => sum + (column.width ?? 0), 0)
+  return columns.map((column, index) => ({ ...column, width: index === columns.length - 1 ? CONTENT_WIDTH - fixed : column.width ?? 0 }))
+}
+
+function drawTableHeader (doc: Doc, y: number, columns: readonly Column[]): number {
   doc.font(SANS).fontSize(TABLE_FONT_SIZE)
   const height = doc.currentLineHeight(true) + 2 * CELL_PAD_Y
   doc.save().rect(MARGIN, y, CONTENT_WIDTH, height).fill(SHADE).restore()
   let x = MARGIN
   doc.fillColor(INK)
-  for (const column of COLUMNS) {
+  for (const column of columns) {
     doc.text(column.title, x + CELL_PAD_X, y + CELL_PAD_Y, { width: column.width - 2 * CELL_PAD_X, align: column.align, lineBreak: false })
     x += column.width
   }
@@ -270,35 +277,40 @@ function drawTableHeader (doc: Doc, y: number): number {
   return y + height
 }
 
-/**
- * The items table. A row never splits across pages: it moves whole to the next page, under a
- * repeated header. A row taller than a page (pathological input) is cut with an ellipsis rather
- * than letting pdfkit break the page in the middle of a cell.
- */
+/** The items table of notices and receipts. */
 export function drawItemsTable (sheet: Sheet, y: number, items: readonly PdfLine[]): number {
+  return drawTable(sheet, y, COLUMNS, items.map((item, index) => [String(index + 1), item.code, item.name, item.detail ?? '', formatYuan(item.amountFen)]))
+}
+
+/**
+ * A table of text cells under a shaded header. A row never splits across pages: it moves whole to
+ * the next page, under a repeated header. A row taller than a page (pathological input) is cut
+ * with an ellipsis rather than letting pdfkit break the page in the middle of a cell.
+ */
+export function drawTable (sheet: Sheet, y: number, columns: readonly Column[], rows: ReadonlyArray<readonly string[]>): number {
   const { doc } = sheet
-  y = drawTableHeader(doc, y)
-  items.forEach((item, index) => {
-    const cells = [String(index + 1), item.code, item.name, item.detail ?? '', formatYuan(item.amountFen)]
+  const fontOf = (column: Column) => (column.font === 'mono' ? MONO : SANS)
+  y = drawTableHeader(doc, y, columns)
+  for (const cells of rows) {
     let textHeight = 0
     cells.forEach((cell, c) => {
-      const column = COLUMNS[c]!
-      doc.font(column.font).fontSize(TABLE_FONT_SIZE)
+      const column = columns[c]!
+      doc.font(fontOf(column)).fontSize(TABLE_FONT_SIZE)
       textHeight = Math.max(textHeight, doc.heightOfString(cell || ' ', { width: column.width - 2 * CELL_PAD_X }))
     })
     textHeight = Math.min(textHeight, TALLEST_BLOCK)
     const height = textHeight + 2 * CELL_PAD_Y
-    if (y + height > BODY_BOTTOM) y = drawTableHeader(doc, continuePage(sheet))
+    if (y + height > BODY_BOTTOM) y = drawTableHeader(doc, continuePage(sheet), columns)
     let x = MARGIN
     cells.forEach((cell, c) => {
-      const column = COLUMNS[c]!
-      doc.font(column.font).fontSize(TABLE_FONT_SIZE).fillColor(INK)
+      const column = columns[c]!
+      doc.font(fontOf(column)).fontSize(TABLE_FONT_SIZE).fillColor(INK)
         .text(cell, x + CELL_PAD_X, y + CELL_PAD_Y, { width: column.width - 2 * CELL_PAD_X, height: textHeight + SLACK, align: column.align, ellipsis: true })
       x += column.width
     })
     y += height
     rule(doc, y, SHADE)
-  })
+  }
   return y
 }
 

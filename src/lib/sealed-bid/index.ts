@@ -1,5 +1,5 @@
 export * from './errors.ts'
 export * from './format.ts'
-export { inspectPackage, type PackageInspection } from './inspect.ts'
+export { inspectPackage, packageHeader, type PackageInspection } from './inspect.ts'
 export { openBid, type FileSink, type OpenedBid, type OpenInput } from './open.ts'
 export { sealBid, signPackage, type SealedBid, type SealFile, type SealInput } from './seal.ts'

@@ -73,6 +73,11 @@ export async function readHeader (reader: ByteReader, hash?: IncrementalHash): P
   return { header, headerBytes }
 }
 
+/** Only the header of a package (what the escrow needs to unwrap its key), without reading on. */
+export async function packageHeader (bytes: AsyncIterable<Uint8Array>): Promise<PackageHeader> {
+  return (await readHeader(new ByteReader(bytes))).header
+}
+
 export interface PackageInspection {
   header: PackageHeader
   chunks: number

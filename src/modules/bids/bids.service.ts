@@ -9,7 +9,7 @@ import type { Store } from '../../plugins/storage.ts'
 import type { EscrowsService } from '../escrows/escrows.service.ts'
 import type { PaymentsService } from '../payments/payments.service.ts'
 import type { PkiService } from '../pki/pki.service.ts'
-import type { SealedBidsService } from '../sealed-bids/sealed-bids.service.ts'
+import type { AnchoredBid, SealedBidsService } from '../sealed-bids/sealed-bids.service.ts'
 import type { TenderRow } from '../tenders/tenders.repository.ts'
 import { bidWindowProblem, bondFeeLine, participationIsSecret } from '../tenders/tenders.rules.ts'
 import { ParticipationSecret, TenderNotFound } from '../tenders/tenders.errors.ts'
@@ -418,7 +418,17 @@ export function createBidsService ({ db, audit, clock, store, tenders, sealedBid
     }))
   }
 
-  return { submitBid, withdraw, mySubmissions, getSubmission, myBond, requestBondNotice, recordGuarantee, tenderBids, bidsAtDeadline, sweepAbandonedUploads }
+  /** For the opening module: where a submitted package is stored and what was anchored at submission. */
+  async function anchorOf (submissionId: string): Promise<{ blobKey: string, anchored: AnchoredBid } | undefined> {
+    const row = await repo.findSubmission(db, submissionId)
+    if (!row || row.kind !== 'bid') return undefined
+    return {
+      blobKey: row.blobKey!,
+      anchored: { sha256: row.sha256!, commitment: row.commitment!, signerFingerprint: row.signerFingerprint!, receivedAt: row.receivedAt }
+    }
+  }
+
+  return { submitBid, withdraw, mySubmissions, getSubmission, myBond, requestBondNotice, recordGuarantee, tenderBids, bidsAtDeadline, anchorOf, sweepAbandonedUploads }
 }
 
 export type BidsService = ReturnType<typeof createBidsService>

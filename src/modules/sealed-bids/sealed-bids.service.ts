@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto'
+import { eq } from 'drizzle-orm'
 import { sha256Hex } from '../../lib/crypto-bits.ts'
 import { nodeCrypto } from '../../lib/pki/node-crypto.ts'
 import { certificateParts } from '../../lib/pki/x509-parts.ts'
@@ -7,7 +8,7 @@ import type { Clock } from '../../plugins/clock.ts'
 import type { Database } from '../../plugins/db.ts'
 import { fingerprintOf, type Pki, type VerifiedSigner } from '../../plugins/pki.ts'
 import { revealedNonces } from '../../../schema/index.ts'
-import { BidderNotRecipient, NonceReused, PackageChanged, SignerMismatch } from './sealed-bids.errors.ts'
+import { BidderNotRecipient, NonceReused, PackageChanged, RevealedNonceWrong, SignerMismatch } from './sealed-bids.errors.ts'
 
 export interface SealedBidsDeps { db: Database, pki: Pki, clock: Clock }
 
@@ -53,8 +54,8 @@ export function createSealedBidsService ({ db, pki }: SealedBidsDeps) {
   /**
    * Opens a package at the opening and accepts it only if nothing changed since the deadline:
    * same bytes (SHA-256), same commitment, the revealed nonce is the sealed one and never used
-   * before, and the inner signature is by the bidder who submitted it. Records the nonce last,
-   * so a refused opening stores nothing.
+   * before (for another reference), and the inner signature is by the bidder who submitted it.
+   * Records the nonce last, so a refused opening stores nothing.
    */
   async function openAnchored (input: {
     bytes: AsyncIterable<Uint8Array>
@@ -69,7 +70,7 @@ export function createSealedBidsService ({ db, pki }: SealedBidsDeps) {
     if (opened.package.sha256 !== input.anchored.sha256) throw new PackageChanged()
     if (opened.header.commitment !== input.anchored.commitment) throw new CommitmentMismatch('the header is not the anchored one')
     const nonce = Buffer.from(opened.nonce).toString('hex')
-    if (input.revealedNonce !== null && input.revealedNonce !== nonce) throw new CommitmentMismatch('the revealed nonce is not the sealed one')
+    if (input.revealedNonce !== null && input.revealedNonce !== nonce) throw new RevealedNonceWrong()
     pki.verifyPath(opened.signerCertificate, [], input.anchored.receivedAt)
     const signerFingerprint = fingerprintOf(opened.signerCertificate)
     if (signerFingerprint !== input.anchored.signerFingerprint) {
@@ -77,9 +78,14 @@ export function createSealedBidsService ({ db, pki }: SealedBidsDeps) {
       const inner = new X509Certificate(opened.signerCertificate).subject
       throw new SignerMismatch(`inner signature by ${inner.replace(/\n/g, ', ')}`)
     }
-    const inserted = await db.insert(revealedNonces).values({ nonceHash: sha256Hex(opened.nonce), reference: input.reference })
+    const nonceHash = sha256Hex(opened.nonce)
+    const inserted = await db.insert(revealedNonces).values({ nonceHash, reference: input.reference })
       .onConflictDoNothing().returning()
-    if (inserted.length === 0) throw new NonceReused()
+    if (inserted.length === 0) {
+      // the same bid opened again (a retry after a failure to record it) is not a reuse
+      const [earlier] = await db.select({ reference: revealedNonces.reference }).from(revealedNonces).where(eq(revealedNonces.nonceHash, nonceHash))
+      if (earlier?.reference !== input.reference) throw new NonceReused()
+    }
     return { ...opened, signerFingerprint }
   }
 

@@ -22,7 +22,12 @@ export const EvaluationMethodSchema = StrictObject({
   method: Type.Enum(['comprehensive', 'lowest_evaluated_price', 'reasonable_lowest_price', 'highest_price'], {
     description: '综合评估法, 经评审的最低投标价法, 合理低价法, highest price (transfers); the scoring itself belongs to the evaluation'
   }),
-  note: Type.Optional(Type.String({ maxLength: 2000 }))
+  note: Type.Optional(Type.String({ maxLength: 2000 })),
+  coefficientK: Type.Optional(StrictObject({
+    min: Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,4})?$' }),
+    max: Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,4})?$' }),
+    step: Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,4})?$' })
+  }, { description: 'a works price formula\'s random coefficient K, drawn at the opening by commit-reveal (e.g. 0.95–1.05 in steps of 0.01)' }))
 })
 
 export const TenderInputSchema = StrictObject({

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Actor } from '../../lib/actor.ts'
+import { coefficientChoices } from '../../lib/commit-reveal.ts'
 import { isProjectParty, overseesProjects, type Principal } from '../../lib/policy.ts'
 import { endOfShanghaiDay, shanghaiDate } from '../../lib/working-days.ts'
 import { auditRecord, type Audit } from '../../plugins/audit.ts'
@@ -51,6 +52,7 @@ export const tenderRoom = (tenderId: string) => `tender:${tenderId}`
 const PUBLIC = { public: true } as const
 
 interface EscrowPlan { threshold: number, custodians: string[] }
+export type TransitionHandler = (tx: Transaction, tender: repo.TenderRow) => Promise<void>
 
 export function documentView (row: repo.DocumentRow): DocumentView {
   return {
@@ -71,6 +73,7 @@ export function documentView (row: repo.DocumentRow): DocumentView {
 
 export function createTendersService (deps: TendersDeps) {
   const { db, audit, clock, calendar, timers, live, store, projects, fees, payments, escrows, log } = deps
+  const transitionHandlers = new Map<TenderStatus, TransitionHandler[]>()
 
   async function view (on: Queryable, tender: repo.TenderRow, project: ProjectRow): Promise<TenderView> {
     const [documents, venueName, escrow] = await Promise.all([
@@ -178,6 +181,13 @@ export function createTendersService (deps: TendersDeps) {
     }
     const keys = input.openingFields.map((field) => field.key)
     if (new Set(keys).size !== keys.length) throw new TenderInvalid('Opening field keys must be distinct')
+    if (input.evaluationMethod.coefficientK) {
+      try {
+        coefficientChoices(input.evaluationMethod.coefficientK)
+      } catch {
+        throw new TenderInvalid('The coefficient K needs min ≤ max with (max − min) a multiple of step')
+      }
+    }
     return {
       lots: chosen,
       title: input.title,
@@ -656,7 +666,13 @@ export function createTendersService (deps: TendersDeps) {
     const updated = await repo.updateTender(tx, tenderId, { status: to, ...(closing ? { closedAt: clock.now(), closeReason: String(payload.reason ?? '') } : {}) })
     await audit.append(tx, auditRecord(actor, `tender.${to}`, 'tender', tenderId, { from: tender.status, ...payload }))
     await live.append(tx, tenderRoom(tenderId), { type: `tender.${to}`, data: { from: tender.status, ...payload }, audience: PUBLIC })
+    for (const handler of transitionHandlers.get(to) ?? []) await handler(tx, updated)
     return updated
+  }
+
+  /** Later modules act in the transaction that moves a tender (the opening freezes its bids). */
+  function onTransition (to: TenderStatus, handler: TransitionHandler): void {
+    transitionHandlers.set(to, [...transitionHandlers.get(to) ?? [], handler])
   }
 
   async function cancel (actor: Actor, tenderId: string, reason: string): Promise<TenderView> {
@@ -727,6 +743,7 @@ export function createTendersService (deps: TendersDeps) {
     listObjections,
     cancel,
     transitionTender,
+    onTransition,
     documentHolder,
     registrationsOf: async (on: Queryable, tenderId: string) => (await repo.registrationsOf(on, tenderId)).map((row) => row.registration),
     visibleTender,

@@ -5,6 +5,7 @@ import { actorOf } from '../../lib/actor.ts'
 import { isClientError } from '../../lib/errors.ts'
 import { StrictObject, Uuid } from '../../lib/http-schemas.ts'
 import { ChangePasswordSchema } from '../../modules/accounts/accounts.schemas.ts'
+import { SignedChallengeSchema } from '../../modules/pki/pki.schemas.ts'
 import { checked, safeNext } from '../forms.ts'
 import { LANGUAGE_COOKIE } from '../i18n.ts'
 import { navigationFor } from '../navigation.ts'
@@ -56,6 +57,17 @@ export const shellPages: FastifyPluginAsyncTypebox<ShellPagesOptions> = async (a
       reply.code(error.statusCode)
       return renderPage(request, reply, 'login', { titleKey: 'login.title', next: safeNext(next), username, error: messageFor(request, error) })
     }
+  })
+
+  // certificate sign-in from a page (the opening room): the page signs the challenge with the key
+  // file the user picks (WebCrypto, non-extractable) and the session becomes a cookie like any other
+  app.post('/login/certificate', {
+    config: { policy: 'public', rateLimit: { max: options.signInPerMinute, timeWindow: '1 minute' } },
+    schema: { body: SignedChallengeSchema }
+  }, async (request, reply) => {
+    const session = await sessions.signInWithCertificate({ ...request.body, ip: request.ip, userAgent: request.headers['user-agent'], requestId: String(request.id) })
+    reply.setCookie(options.cookieName, session.token, { ...cookie, expires: new Date(session.expiresAt) })
+    return reply.code(204).send()
   })
 
   app.post('/logout', { config: { policy: 'authenticated', allowPendingPasswordChange: true } }, async (request, reply) => {

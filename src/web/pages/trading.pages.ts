@@ -5,8 +5,6 @@
  * publish, answer); the hall's project entry desk (accept into a room slot). Every page calls the
  * same services as the API, so the same rules and the same policy apply.
  */
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { MultipartFile } from '@fastify/multipart'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
@@ -18,13 +16,12 @@ import { TRADE_TYPES } from '../../../schema/trading.ts'
 import { RegisterProjectSchema, TradeTypeSchema } from '../../modules/projects/projects.schemas.ts'
 import { earliestLawfulTimetable } from '../../modules/tenders/tenders.rules.ts'
 import { CreateTenderSchema, DocumentFieldsSchema, TenderInputSchema, type TenderInput } from '../../modules/tenders/tenders.schemas.ts'
+import { serveBundle } from '../bundles.ts'
 import { feeViewHelpers, yuanToFen } from '../fee-format.ts'
 import { checked, optional } from '../forms.ts'
 import { renderPage } from '../render.ts'
 import { orShowError, type ShownError } from './page-errors.ts'
 
-const here = path.dirname(fileURLToPath(import.meta.url))
-const SEALER_ENTRY = path.join(here, '../client/bid-sealer.ts')
 const FormText = (maxLength: number) => Type.Optional(Type.String({ maxLength }))
 const TenderParams = StrictObject({ tenderId: Uuid })
 
@@ -54,15 +51,8 @@ export const tradingPages: FastifyPluginAsyncTypebox<{ production: boolean }> = 
   const { projects, tenders, bids } = app.services
   const helpers = { ...feeViewHelpers, localInput, tradeTypes: TRADE_TYPES, detailFields: DETAIL_FIELDS, detailGroup }
 
-  // the bid sealer: the shared sealed-bid format code bundled for the browser, built once
-  let sealerBundle: Promise<string> | undefined
-  app.get('/assets/bundles/bid-sealer.js', { config: { policy: 'public' } }, async (_request, reply) => {
-    sealerBundle ??= import('esbuild').then(async ({ build }) => {
-      const result = await build({ entryPoints: [SEALER_ENTRY], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, minify: production, legalComments: 'none' })
-      return result.outputFiles[0]!.text
-    })
-    return reply.type('text/javascript; charset=utf-8').header('cache-control', production ? 'public, max-age=3600' : 'no-cache').send(await sealerBundle)
-  })
+  // the bid sealer: the shared sealed-bid format code bundled for the browser
+  serveBundle(app, 'bid-sealer', production)
 
   // public ------------------------------------------------------------------------------------
 

@@ -1,0 +1,137 @@
+/**
+ * Pure rules of a live bid opening (开标): the room's state machine, Art. 31 outcomes of a failed
+ * decryption, the confirmation deadline and the opening record's rows.
+ *
+ *   scheduled → sign_in → frozen → [k_drawn] → decrypting → [remedy] → recorded → confirming → closed
+ *   → failed: fewer than 3 bids, or fewer than 3 opened (流标, the tender is tendered again), or the
+ *     tender was cancelled while its opening ran
+ * `paused` is a flag with a reason, not a state: the host pauses and resumes any open state.
+ */
+import { OPENING_STATES } from '../../../schema/openings.ts'
+
+export { OPENING_STATES }
+export type OpeningState = typeof OPENING_STATES[number]
+
+export const OPENING_TRANSITIONS: Record<OpeningState, readonly OpeningState[]> = {
+  scheduled: ['sign_in', 'failed'],
+  sign_in: ['frozen', 'failed'],
+  frozen: ['k_drawn', 'decrypting', 'failed'],
+  k_drawn: ['decrypting', 'failed'],
+  decrypting: ['remedy', 'recorded', 'failed'],
+  remedy: ['recorded', 'failed'],
+  recorded: ['confirming', 'failed'],
+  confirming: ['closed', 'failed'],
+  closed: [],
+  failed: []
+}
+
+export function canMove (from: OpeningState, to: OpeningState): boolean {
+  return OPENING_TRANSITIONS[from].includes(to)
+}
+
+/** The law's minimum: fewer than three bidders and the tender fails (招标投标法 第28条). */
+export const MIN_VALID_BIDS = 3
+
+/** Why a bid could not be opened in the window. */
+export type DecryptionFailure =
+  | 'not_revealed' // the bidder did not reveal in the window
+  | 'wrong_key' // the revealed key (or nonce) does not open the package
+  | 'commitment_mismatch' // the opening fields or nonce are not the ones committed to
+  | 'signer_mismatch' // the inner signature is not a valid one of the submitting bidder
+  | 'package_corrupt' // the bidder's own package does not decrypt to a well-formed bid
+  | 'package_changed' // the stored bytes differ from those anchored at submission
+  | 'platform_fault' // the platform could not read or process the stored package
+
+/** Failures a bidder may retry in the window (another key file, a passing fault); the rest are final. */
+export function isRetryable (failure: DecryptionFailure): boolean {
+  return failure === 'wrong_key' || failure === 'platform_fault'
+}
+
+/** Refused reveals per bid before the last cause becomes final. */
+export const MAX_REVEAL_ATTEMPTS = 5
+
+/** Sign-in opens this long before the bid deadline (the opening starts at the deadline). */
+export const SIGN_IN_LEAD_MS = 30 * 60_000
+
+/** Bidders confirm the record or object within this many minutes of its publication. */
+export const CONFIRM_MINUTES = 30
+
+export const RUNNING_STATES: readonly OpeningState[] = ['sign_in', 'frozen', 'k_drawn', 'decrypting', 'remedy', 'recorded', 'confirming']
+
+export function signInOpensAt (bidDeadline: Date): Date {
+  return new Date(bidDeadline.getTime() - SIGN_IN_LEAD_MS)
+}
+
+export type RevealProblem = 'OPENING_PAUSED' | 'DECRYPTION_NOT_OPEN' | 'DECRYPTION_CLOSED' | null
+
+/** Whether a reveal received at `at` is in time: in the window (both ends inclusive), not paused. */
+export function revealProblem (opening: { state: OpeningState, pausedAt: Date | null, windowEndsAt: Date | null }, at: Date): RevealProblem {
+  if (opening.state !== 'decrypting') {
+    return OPENING_STATES.indexOf(opening.state) < OPENING_STATES.indexOf('decrypting') ? 'DECRYPTION_NOT_OPEN' : 'DECRYPTION_CLOSED'
+  }
+  if (opening.pausedAt) return 'OPENING_PAUSED'
+  if (opening.windowEndsAt && at.getTime() > opening.windowEndsAt.getTime()) return 'DECRYPTION_CLOSED'
+  return null
+}
+
+/**
+ * The reference price of a works price formula: the mean of the opened bids' prices times K,
+ * in whole fen, rounded half up, computed exactly (no floating point).
+ */
+export function referencePriceFen (prices: readonly bigint[], k: string): bigint | null {
+  if (prices.length === 0) return null
+  const [whole, fraction = ''] = k.split('.')
+  const scale = 10n ** BigInt(fraction.length)
+  const kUnits = BigInt(whole!) * scale + BigInt(fraction || '0')
+  const numerator = prices.reduce((sum, price) => sum + price, 0n) * kUnits
+  const denominator = BigInt(prices.length) * scale
+  return (2n * numerator + denominator) / (2n * denominator)
+}
+
+/**
+ * Art. 31 of the electronic bidding measures: a failure caused by the bidder makes the bid
+ * deemed revoked (视为撤销); one the bidder did not cause makes it deemed withdrawn (视为撤回),
+ * unless the tender documents offer a remedy (here: the K-of-N key escrow).
+ */
+export function art31Outcome (failure: DecryptionFailure): 'deemed_revoked' | 'deemed_withdrawn' {
+  // the platform's own faults are never the bidder's
+  return failure === 'package_changed' || failure === 'platform_fault' ? 'deemed_withdrawn' : 'deemed_revoked'
+}
+
+/** A failure the escrow can remedy: the bid is sound, only its key is missing. */
+export function escrowCanRemedy (failure: DecryptionFailure): boolean {
+  return failure === 'not_revealed' || failure === 'platform_fault'
+}
+
+/** Bidders confirm the record or object until this instant; silence counts as confirmation. */
+export function confirmationDeadline (recordedAt: Date, minutes: number): Date {
+  return new Date(recordedAt.getTime() + minutes * 60_000)
+}
+
+export interface RecordRow {
+  bidderId: string
+  bidderName: string
+  bond: string
+  outcome: 'opened' | 'deemed_revoked' | 'deemed_withdrawn' | 'withdrawn'
+  fields: Record<string, string | number | null>
+}
+
+/**
+ * The opening record's rows (开标记录表), in the order bids were received: every declared field of
+ * an opened bid, nothing of a bid that was not opened.
+ */
+export function recordRows (
+  fields: ReadonlyArray<{ key: string }>,
+  bids: ReadonlyArray<{ bidderId: string, bidderName: string, bond: string, receivedAt: Date, outcome: RecordRow['outcome'], opening: Record<string, unknown> | null }>
+): RecordRow[] {
+  return [...bids].sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime()).map((bid) => ({
+    bidderId: bid.bidderId,
+    bidderName: bid.bidderName,
+    bond: bid.bond,
+    outcome: bid.outcome,
+    fields: Object.fromEntries(fields.map((field) => {
+      const value = bid.outcome === 'opened' ? bid.opening?.[field.key] : undefined
+      return [field.key, typeof value === 'string' || typeof value === 'number' ? value : null]
+    }))
+  }))
+}

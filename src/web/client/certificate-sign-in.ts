@@ -1,0 +1,43 @@
+/**
+ * Certificate sign-in in a page (bidders attending an opening): the key file is imported into
+ * WebCrypto as non-extractable and signs the platform's one-time challenge (CMS, the same code the
+ * server verifies with); only the signature leaves the page. The session then lives in the
+ * page's cookie like any other.
+ */
+import { createSignedData } from '../../lib/cms/index.ts'
+import { webCrypto, webSigner } from '../../lib/pki/web-crypto.ts'
+
+const form = document.querySelector<HTMLFormElement>('#certificate-sign-in')
+const status = form?.querySelector<HTMLElement>('[data-sign-in-status]')
+
+function pemBlock (pem: string, label: string): Uint8Array<ArrayBuffer> | null {
+  const match = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`).exec(pem)
+  return match ? Uint8Array.from(atob(match[1]!.replace(/\s+/g, '')), (char) => char.charCodeAt(0)) : null
+}
+
+async function signIn () {
+  const certificateFile = form!.querySelector<HTMLInputElement>('[name=certificate]')!.files?.[0]
+  const keyFile = form!.querySelector<HTMLInputElement>('[name=key]')!.files?.[0]
+  if (!certificateFile || !keyFile) throw new Error(form!.dataset.msgMissing)
+  const certificate = pemBlock(await certificateFile.text(), 'CERTIFICATE')
+  const pkcs8 = pemBlock(await keyFile.text(), 'PRIVATE KEY')
+  if (!certificate || !pkcs8) throw new Error(form!.dataset.msgPem)
+  const privateKey = await crypto.subtle.importKey('pkcs8', pkcs8, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign'])
+  const challenge = await (await fetch('/api/pki/challenges', { method: 'POST' })).json() as { challengeId: string, challenge: string }
+  const signature = await createSignedData({ provider: webCrypto, signer: webSigner(certificate, privateKey), content: new TextEncoder().encode(challenge.challenge), detached: false })
+  const response = await fetch('/login/certificate', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ challengeId: challenge.challengeId, signature: btoa(Array.from(signature, (byte) => String.fromCharCode(byte)).join('')) })
+  })
+  if (!response.ok) throw new Error(((await response.json()) as { detail?: string }).detail ?? String(response.status))
+  location.reload()
+}
+
+form?.addEventListener('submit', (event) => {
+  event.preventDefault()
+  signIn().catch((error: unknown) => {
+    status!.textContent = error instanceof Error ? error.message : String(error)
+    status!.className = 'error'
+  })
+})
