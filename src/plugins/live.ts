@@ -94,6 +94,7 @@ interface Connection {
   /** token bucket of the per-socket message rate */
   tokens: number
   refilledAt: number
+  presence: Promise<void>
   /** refusals since refusedSince; a flood is counted over a window, not reset by one admitted message */
   refused: number
   refusedSince: number
@@ -178,17 +179,18 @@ export default fp<LivePluginOptions>(async function livePlugin (app, options) {
     connection.subscriptions.clear()
   }
 
-  function track (work: Promise<unknown>) {
-    work.catch((error: unknown) => { app.log.warn({ err: error }, 'live presence not recorded') })
+  /** Presence writes of one connection run in order, so a leave never overtakes its join. */
+  function track (connection: Connection, work: () => Promise<unknown>) {
+    connection.presence = connection.presence.then(async () => { await work() }).catch((error: unknown) => { app.log.warn({ err: error }, 'live presence not recorded') })
   }
 
   function join (connection: Connection, roomId: string) {
     const principal = connection.principal!
-    track(db.insert(livePresence).values({ connectionId: connection.id, roomId, instanceId, accountId: principal.accountId, displayName: principal.displayName }).onConflictDoNothing())
+    track(connection, () => db.insert(livePresence).values({ connectionId: connection.id, roomId, instanceId, accountId: principal.accountId, displayName: principal.displayName }).onConflictDoNothing())
   }
 
   function leave (connection: Connection, roomId?: string) {
-    track(db.delete(livePresence).where(and(eq(livePresence.connectionId, connection.id), roomId === undefined ? undefined : eq(livePresence.roomId, roomId))))
+    track(connection, () => db.delete(livePresence).where(and(eq(livePresence.connectionId, connection.id), roomId === undefined ? undefined : eq(livePresence.roomId, roomId))))
   }
 
   /** Token bucket: false (and the message is dropped) when the socket sends faster than allowed. */
@@ -410,7 +412,8 @@ export default fp<LivePluginOptions>(async function livePlugin (app, options) {
       connection.alive = false
       connection.socket.ping()
     }
-    track(db.update(livePresence).set({ seenAt: sql`now()` }).where(eq(livePresence.instanceId, instanceId)))
+    db.update(livePresence).set({ seenAt: sql`now()` }).where(eq(livePresence.instanceId, instanceId))
+      .catch((error: unknown) => { app.log.warn({ err: error }, 'live presence not refreshed') })
   }, options.heartbeatSeconds * 1000)
   heartbeat.unref()
 
@@ -465,7 +468,7 @@ export default fp<LivePluginOptions>(async function livePlugin (app, options) {
     },
     serve (socket, principal) {
       const connection: Connection = {
-        id: randomUUID(), socket, principal, subscriptions: new Map(), alive: true, tokens: options.messageBurst, refilledAt: Date.now(), refused: 0, refusedSince: 0, refusalNotedAt: 0
+        id: randomUUID(), socket, principal, subscriptions: new Map(), alive: true, tokens: options.messageBurst, refilledAt: Date.now(), presence: Promise.resolve(), refused: 0, refusedSince: 0, refusalNotedAt: 0
       }
       connections.add(connection)
       socket.on('pong', () => { connection.alive = true })

@@ -36,6 +36,8 @@ export const openingsModule: FastifyPluginAsync<OpeningsModuleOptions> = async (
     escrows
   })
   app.services.openings = service
+  // record copies being made after a commit finish before the database and the store close
+  app.addHook('preClose', () => service.idle())
   // anyone may watch the room of a published tender; each event's audience decides what they see
   app.live.defineRoomKind('opening', {
     canJoin: async (principal, roomId) => service.mayWatch(principal, roomId.slice('opening:'.length))

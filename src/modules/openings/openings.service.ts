@@ -557,6 +557,11 @@ export function createOpeningsService (deps: OpeningsDeps) {
     await repo.insertRecordFiles(db, files)
   }
 
+  /** Resolves once no record copy is being made (the app waits for it before closing). */
+  async function idle (): Promise<void> {
+    await Promise.allSettled([...rendering.values()])
+  }
+
   /** Starts the record's copies once a request's transaction published it (a failure is retried on download). */
   function renderAfterCommit (tenderId: string) {
     ensureRecordFiles(tenderId).catch((error: unknown) => { log.error({ err: error, tender: tenderId }, 'opening record copies not made yet') })
@@ -785,7 +790,7 @@ export function createOpeningsService (deps: OpeningsDeps) {
   timers.define(WINDOW_TIMER, async (tx, timer) => { await windowEnded(tx, (timer.payload as { tenderId: string }).tenderId) })
   timers.define(CONFIRM_TIMER, async (tx, timer) => { await confirmationEnded(tx, (timer.payload as { tenderId: string }).tenderId) })
 
-  return { getOpening, mayWatch, signIn, drawK, reveal, remedy, confirm, answerObjection, pause, resume, setVideo, presence, publishedRecord, recordFile }
+  return { getOpening, mayWatch, signIn, drawK, reveal, remedy, confirm, answerObjection, pause, resume, setVideo, presence, publishedRecord, recordFile, idle }
 }
 
 export type OpeningsService = ReturnType<typeof createOpeningsService>
