@@ -42,6 +42,21 @@ export type DecryptionFailure =
   | 'package_changed' // the stored bytes differ from those anchored at submission
   | 'platform_fault' // the platform could not read or process the stored package
 
+/** What a decryption error (its code) means for the bid; anything unrecognised is the platform's fault. */
+export function failureOfError (code: string | undefined): DecryptionFailure {
+  switch (code) {
+    case 'CONTENT_KEY_WRONG':
+    case 'REVEALED_NONCE_WRONG': return 'wrong_key'
+    case 'COMMITMENT_MISMATCH':
+    case 'NONCE_REUSED': return 'commitment_mismatch'
+    case 'PACKAGE_TAMPERED':
+    case 'PACKAGE_MALFORMED': return 'package_corrupt'
+    case 'PACKAGE_CHANGED': return 'package_changed'
+    case 'SIGNER_MISMATCH': return 'signer_mismatch'
+    default: return code?.startsWith('CERTIFICATE_') ? 'signer_mismatch' : 'platform_fault'
+  }
+}
+
 /** Failures a bidder may retry in the window (another key file, a passing fault); the rest are final. */
 export function isRetryable (failure: DecryptionFailure): boolean {
   return failure === 'wrong_key' || failure === 'platform_fault'

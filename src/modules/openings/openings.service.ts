@@ -34,7 +34,7 @@ import {
 } from './openings.errors.ts'
 import * as repo from './openings.repository.ts'
 import {
-  CONFIRM_MINUTES, MAX_REVEAL_ATTEMPTS, MIN_VALID_BIDS, RUNNING_STATES, art31Outcome, canMove, confirmationDeadline, escrowCanRemedy, isRetryable,
+  CONFIRM_MINUTES, MAX_REVEAL_ATTEMPTS, failureOfError, MIN_VALID_BIDS, RUNNING_STATES, art31Outcome, canMove, confirmationDeadline, escrowCanRemedy, isRetryable,
   recordRows, referencePriceFen, revealProblem, signInOpensAt, type DecryptionFailure, type OpeningState
 } from './openings.rules.ts'
 import type { ConfirmationInput, ObjectionView, OpeningBidView, OpeningView, RevealInput } from './openings.schemas.ts'
@@ -62,7 +62,6 @@ export const WINDOW_TIMER = 'openings.window_end'
 export const CONFIRM_TIMER = 'openings.confirmation_end'
 export const openingRoom = (tenderId: string) => `opening:${tenderId}`
 const PUBLIC: Audience = { public: true }
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const OFFICIALS = ['supervisor', 'hall_admin'] as const
 const RECORD_KINDS = { json: 'application/json', p7s: 'application/pkcs7-signature', pdf: 'application/pdf' } as const
 type Capacity = 'host' | 'supervisor' | 'bidder'
@@ -83,24 +82,11 @@ export interface OpeningRecord {
   bids: Array<{ bidderId: string, bidderName: string, bond: string, outcome: string, fields: Record<string, string | number | null>, commitment: string | null, sha256: string | null, failure: string | null, openedBy: string | null }>
 }
 
-/** What each decryption error means for the bid (openings.rules DecryptionFailure). */
-function failureOf (error: unknown): DecryptionFailure {
-  switch ((error as { code?: string }).code) {
-    case 'CONTENT_KEY_WRONG':
-    case 'REVEALED_NONCE_WRONG': return 'wrong_key'
-    case 'COMMITMENT_MISMATCH':
-    case 'NONCE_REUSED': return 'commitment_mismatch'
-    case 'PACKAGE_TAMPERED':
-    case 'PACKAGE_MALFORMED': return 'package_corrupt'
-    case 'PACKAGE_CHANGED': return 'package_changed'
-    default: return String((error as { code?: string }).code ?? '').startsWith('CERTIFICATE_') || (error as { code?: string }).code === 'SIGNER_MISMATCH' ? 'signer_mismatch' : 'platform_fault'
-  }
-}
-
 export function createOpeningsService (deps: OpeningsDeps) {
   const { db, audit, clock, live, timers, store, pki, masterKey, tenders, projects, bids, sealedBids, escrows, log } = deps
   const secretPurpose = (tenderId: string) => `opening-k:${tenderId}`
   const kContext = (tenderId: string) => `tender:${tenderId}:k`
+  const coefficientRangeOf = (tender: TenderRow) => (tender.evaluationMethod as { coefficientK?: CoefficientRange }).coefficientK
 
   /** The tender's host and the hall's officials: they see bids as they open. */
   function officials (project: ProjectRow, ...accounts: string[]): Audience {
@@ -205,7 +191,7 @@ export function createOpeningsService (deps: OpeningsDeps) {
       status: bid.status === 'bid' ? 'sealed' as const : 'withdrawn' as const
     })))
     const valid = atDeadline.filter((bid) => bid.status === 'bid').length
-    const range = (tender.evaluationMethod as { coefficientK?: CoefficientRange }).coefficientK
+    const range = coefficientRangeOf(tender)
     const secret = range && valid >= MIN_VALID_BIDS ? randomBytes(32) : null
     const signedIn = new Set((await repo.attendanceOf(tx, tender.id)).map((row) => row.accountId))
     opening = await move(tx, null, opening, 'frozen', {
@@ -246,7 +232,7 @@ export function createOpeningsService (deps: OpeningsDeps) {
     await db.transaction(async (tx) => {
       const { tender, project } = await loadTender(actor.principal, tenderId, tx)
       if (!tenders.oversees(actor.principal, project)) throw new OpeningNotFound(tenderId)
-      const range = (tender.evaluationMethod as { coefficientK?: CoefficientRange }).coefficientK
+      const range = coefficientRangeOf(tender)
       if (!range) throw new NoCoefficient()
       const opening = await repo.findOpening(tx, tenderId, 'update')
       if (opening?.state !== 'frozen') throw new OpeningStateInvalid(opening?.state ?? 'scheduled', 'K is drawn once bids are frozen, before decryption')
@@ -300,7 +286,7 @@ export function createOpeningsService (deps: OpeningsDeps) {
       }))
     } catch (error) {
       // recording the refusal must not hide why it was refused
-      await refuse(actor, project, bid, failureOf(error), error).then(
+      await refuse(actor, project, bid, failureOfError((error as { code?: string }).code), error).then(
         (lastOne) => { if (lastOne) renderAfterCommit(tenderId) },
         (recording: unknown) => { log.error({ err: recording, tender: tenderId }, 'refused reveal not recorded') })
       throw error
@@ -435,7 +421,7 @@ export function createOpeningsService (deps: OpeningsDeps) {
           contentKey.fill(0)
         } catch (error) {
           log.warn({ tender: tenderId, bidder: bid.bidderId, code: (error as { code?: string }).code }, 'escrow could not open a bid')
-          outcomes.push({ bid, failure: failureOf(error) })
+          outcomes.push({ bid, failure: failureOfError((error as { code?: string }).code) })
         }
       }
       return outcomes
@@ -690,7 +676,6 @@ export function createOpeningsService (deps: OpeningsDeps) {
 
   /** The room of a published tender is open to anyone (each event's audience decides the rest). */
   async function mayWatch (principal: Principal | null, tenderId: string): Promise<boolean> {
-    if (!UUID.test(tenderId)) return false
     return loadTender(principal, tenderId).then(() => true, () => false)
   }
 
@@ -731,7 +716,7 @@ export function createOpeningsService (deps: OpeningsDeps) {
     const official = capacity === 'host' || (principal !== null && tenders.oversees(principal, project))
     const published = opening?.recordedAt != null
     const names = new Map(rows.map((bid) => [bid.bidderId, bid.bidderName]))
-    const range = (tender.evaluationMethod as { coefficientK?: CoefficientRange }).coefficientK
+    const range = coefficientRangeOf(tender)
     return {
       tenderId,
       tenderCode: tender.code,

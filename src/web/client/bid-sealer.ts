@@ -6,6 +6,7 @@
  */
 import { webCrypto, webSigner } from '../../lib/pki/web-crypto.ts'
 import { sealBid, signPackage, toHex } from '../../lib/sealed-bid/index.ts'
+import { pemBlocks } from './pem.ts'
 
 interface OpeningField { key: string, label: string, kind: 'fen' | 'days' | 'percent' | 'text', required: boolean }
 
@@ -14,11 +15,6 @@ const status = document.querySelector<HTMLElement>('#bid-status')!
 const progress = document.querySelector<HTMLProgressElement>('#bid-progress')!
 const result = document.querySelector<HTMLElement>('#bid-result')!
 const text = (key: string) => form?.dataset[key] ?? ''
-
-function pemBlocks (pem: string, label: string): Array<Uint8Array<ArrayBuffer>> {
-  const pattern = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`, 'g')
-  return [...pem.matchAll(pattern)].map((match) => Uint8Array.from(atob(match[1]!.replace(/\s+/g, '')), (char) => char.charCodeAt(0)))
-}
 
 /** Yuan typed by a person → an exact integer of fen, as text (no floating point). */
 function yuanToFen (value: string): string | null {

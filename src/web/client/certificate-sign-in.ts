@@ -6,21 +6,17 @@
  */
 import { createSignedData } from '../../lib/cms/index.ts'
 import { webCrypto, webSigner } from '../../lib/pki/web-crypto.ts'
+import { pemBlocks } from './pem.ts'
 
 const form = document.querySelector<HTMLFormElement>('#certificate-sign-in')
 const status = form?.querySelector<HTMLElement>('[data-sign-in-status]')
-
-function pemBlock (pem: string, label: string): Uint8Array<ArrayBuffer> | null {
-  const match = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`).exec(pem)
-  return match ? Uint8Array.from(atob(match[1]!.replace(/\s+/g, '')), (char) => char.charCodeAt(0)) : null
-}
 
 async function signIn () {
   const certificateFile = form!.querySelector<HTMLInputElement>('[name=certificate]')!.files?.[0]
   const keyFile = form!.querySelector<HTMLInputElement>('[name=key]')!.files?.[0]
   if (!certificateFile || !keyFile) throw new Error(form!.dataset.msgMissing)
-  const certificate = pemBlock(await certificateFile.text(), 'CERTIFICATE')
-  const pkcs8 = pemBlock(await keyFile.text(), 'PRIVATE KEY')
+  const [certificate] = pemBlocks(await certificateFile.text(), 'CERTIFICATE')
+  const [pkcs8] = pemBlocks(await keyFile.text(), 'PRIVATE KEY')
   if (!certificate || !pkcs8) throw new Error(form!.dataset.msgPem)
   const privateKey = await crypto.subtle.importKey('pkcs8', pkcs8, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign'])
   const challenge = await (await fetch('/api/pki/challenges', { method: 'POST' })).json() as { challengeId: string, challenge: string }

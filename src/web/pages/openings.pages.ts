@@ -28,9 +28,9 @@ export const openingsPages: FastifyPluginAsyncTypebox<{ production: boolean }> =
     if (view === 'supervisor' && capacity !== 'supervisor' && opening.attendance === null) throw new OpeningNotFound(tenderId)
     const tender = await tenders.getTender(request.principal, tenderId)
     const record = opening.record ? await openings.publishedRecord(tenderId) : null
-    const { lang } = pageContext(request)
+    const { lang, t } = pageContext(request)
     return renderPage(request, reply, 'trading/opening', {
-      title: `${opening.tenderTitle} · ${pageContext(request).t(`opening.${view === 'public' ? 'publicView' : `${view}View`}`)}`,
+      title: `${opening.tenderTitle} · ${t(`opening.${view === 'public' ? 'publicView' : `${view}View`}`)}`,
       view,
       opening,
       tender,
