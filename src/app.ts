@@ -30,6 +30,8 @@ import { banksModule } from './modules/banks/index.ts'
 import { openingsModule } from './modules/openings/index.ts'
 import { bidsModule } from './modules/bids/index.ts'
 import { calendarModule } from './modules/calendar/index.ts'
+import { casesModule } from './modules/cases/index.ts'
+import { catalogueModule } from './modules/catalogue/index.ts'
 import { departmentsModule } from './modules/departments/index.ts'
 import { downloadsModule } from './modules/downloads/index.ts'
 import { escrowsModule } from './modules/escrows/index.ts'
@@ -135,6 +137,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(tendersModule, { prefix: '/api' })
   await app.register(bidsModule, { prefix: '/api' })
   await app.register(openingsModule, { prefix: '/api', masterKey, hallName: config.hallName, publicUrl: config.publicUrl })
+  await app.register(catalogueModule, { prefix: '/api' })
+  await app.register(casesModule, { prefix: '/api', hallName: config.hallName, publicUrl: config.publicUrl, queriesPerMinute: config.login.rateLimitPerMinute })
   await app.register(downloadsModule, { prefix: '/api', linkSecret: masterKey.derive('download-links') })
 
   // pages

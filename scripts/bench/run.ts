@@ -27,6 +27,9 @@
  *   reveal-burst         BENCH_REVEALS (300) sealed bids of BENCH_REVEAL_KB (16) KB past their deadline, every reveal
  *                        POSTed (BENCH_REVEAL_IN_FLIGHT, 100), timed until the signed record is announced, vs openBid
  *                        on the same packages in process at the same concurrency
+ *   cases                the supervision dashboard over BENCH_CASES (1,000,000) cases, 5 % open (p50/p99) vs GET
+ *                        /api/accounts/me; BENCH_CLERKS (50) clerks accepting cases at once vs a primary-key
+ *                        update behind the same authentication (scripts/bench/cases.ts)
  *
  * Uses DATABASE_URL when set, otherwise a private embedded PostgreSQL in a temporary DATA_DIR.
  * `npm run bench -- <scenario>` runs only the named scenarios.
@@ -47,6 +50,7 @@ import { runLoad, type LoadResult } from './load.ts'
 import { measureBidRush, measureBigBid, plainUploadRoutes } from './bids.ts'
 import { measureCmsVerify, measureSealOpen } from './crypto.ts'
 import { measureOpeningFanout, measureRevealBurst } from './openings.ts'
+import { caseBenchRoutes, measureCases } from './cases.ts'
 import { createStaff, measureCallbacks, measureReconciliation } from './fees.ts'
 import { measureStart } from './start.ts'
 
@@ -115,6 +119,7 @@ async function httpScenarios () {
   const app = await buildApp(config)
   await app.register(benchRoutes)
   await app.register(plainUploadRoutes)
+  await app.register(caseBenchRoutes)
   await app.listen({ port: 0, host: '127.0.0.1' })
   try {
     await app.db.execute('create table if not exists bench_rows (id uuid primary key default gen_random_uuid(), note text not null, created_at timestamptz not null default now())' as never)
@@ -241,6 +246,21 @@ async function httpScenarios () {
       process.stdout.write(`  ${result.count - 1} reveals answered by ${(result.allButLastMs / 1000).toFixed(2)} s, the last (its transaction publishes the record) at ${(result.answeredMs / 1000).toFixed(2)} s\n`)
       process.stdout.write(`  setup (bidders, certificates, sealing, bids, certificate sign-ins) ${Math.round(result.setupSeconds)} s, untimed\n`)
     }
+
+    if (wanted('cases')) {
+      const { departments, dashboard: d, transitions: t } = await measureCases(app, appUrl, SECONDS)
+      // autocannon's percentiles are whole milliseconds; the ratio is of mean latencies (requests/s at a fixed concurrency)
+      const ms = (result: LoadResult) => `p50 ${result.latencyP50}, p99 ${result.latencyP99} ms`
+      report({ scenario: `cases dashboard (${d.cases} cases, 1 at a time)`, figure: ms(d.sequential), baseline: `accounts/me ${ms(d.baselineSequential)}`, ratio: d.baselineSequential.requestsPerSecond / d.sequential.requestsPerSecond, target: 'p99 < 200 ms', pass: d.sequential.latencyP99 < 200 })
+      report({ scenario: 'cases dashboard (8 at once)', figure: ms(d.concurrent), baseline: `accounts/me ${ms(d.baselineConcurrent)}`, ratio: d.baselineConcurrent.requestsPerSecond / d.concurrent.requestsPerSecond, target: 'p99 < 200 ms', pass: d.concurrent.latencyP99 < 200 })
+      process.stdout.write(`  seeded ${d.cases} cases (${d.open} open, ${departments} departments) in ${(d.seedMs / 1000).toFixed(1)} s with timers and ANALYZE; cases ${Math.round(d.totalMb)} MB with indexes (heap ${Math.round(d.heapMb)} MB, the two open-case indexes ${Math.round(d.indexKb)} kB)\n`)
+      process.stdout.write(`  open by colour ${JSON.stringify(d.colours)}; ${Math.round(d.sequential.requestsPerSecond)} dashboards/s one at a time, ${Math.round(d.concurrent.requestsPerSecond)}/s 8 at once; colour counts in process (no HTTP) ${d.queryMs.toFixed(1)} ms\n`)
+      process.stdout.write(`  ${d.plan.split('\n').join('\n  ')}\n`)
+      const side = (s: { perSecond: number, p50: number, p99: number }) => `${Math.round(s.perSecond)}/s (p50 ${Math.round(s.p50)}, p99 ${Math.round(s.p99)} ms)`
+      report({ scenario: `cases acceptance (${t.clerks} clerks at once)`, figure: `${side(t.scenario)}`, baseline: `case-row pk update ${side(t.baseline)}`, ratio: t.ratio, target: '≥ 0.50', pass: t.ratio >= 0.5 && t.accepted === t.expected && t.failures.length === 0 })
+      process.stdout.write(`  ratio by round ${t.ratios.map((ratio) => ratio.toFixed(2)).join(', ')}; ${t.perRound} acceptances a round; ${t.accepted}/${t.expected} cases accepted with a running clock\n`)
+      if (t.failures.length > 0) process.stdout.write(`  failed requests in measured runs: ${t.failures.join(', ')}\n`)
+    }
   } finally {
     await app.db.execute('drop table if exists bench_rows' as never).catch(() => {})
     await app.close()
@@ -254,7 +274,7 @@ if (wanted('start-to-ready')) {
   report({ scenario: 'start-to-ready (first, with initdb)', figure: `${(start.firstMs / 1000).toFixed(2)} s`, baseline: `bare Fastify start ${(start.baselineMs / 1000).toFixed(2)} s`, ratio: start.firstMs / start.baselineMs, target: '< 5 s', pass: start.firstMs < 5000 })
   report({ scenario: 'start-to-ready (restart)', figure: `${(start.laterMs / 1000).toFixed(2)} s`, baseline: `bare Fastify start ${(start.baselineMs / 1000).toFixed(2)} s`, ratio: start.laterMs / start.baselineMs, target: '< 2 s', pass: start.laterMs < 2000 })
 }
-if (['authenticated-read', 'audited-write', 'bank-callbacks', 'reconciliation', 'bid-rush', 'bid-1gb', 'opening-fanout', 'reveal-burst'].some(wanted)) await httpScenarios()
+if (['authenticated-read', 'audited-write', 'bank-callbacks', 'reconciliation', 'bid-rush', 'bid-1gb', 'opening-fanout', 'reveal-burst', 'cases'].some(wanted)) await httpScenarios()
 if (wanted('cms-verify')) {
   const result = await measureCmsVerify(SECONDS)
   report({ scenario: 'cms-verify (one core, chain cached)', figure: `${Math.round(result.cms)} verifications/s`, baseline: `bare RSA-2048 verify ${Math.round(result.native)}/s`, ratio: result.cms / result.native, target: '≥ 1500/s', pass: result.cms >= 1500 })

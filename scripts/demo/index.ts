@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../src/config.ts'
 import { startServer } from '../../src/server.ts'
 import { actorFor } from './actor.ts'
+import { seedApprovals } from './approvals.ts'
 import { DEMO_PASSWORD, seedCounty } from './county.ts'
 import { seedFees } from './fees.ts'
 import { seedCertificates } from './pki.ts'
@@ -21,6 +22,7 @@ async function seedDemo (app: FastifyInstance, config: Config) {
   const certificates = await seedCertificates(app, config.dataDir)
   const fees = await seedFees(app, actorFor(admin))
   const trading = await seedTrading(app, actorFor(admin))
+  const approvals = await seedApprovals(app, config.dataDir)
   const lines = [
     '',
     `OpenHall demo county is ready at ${config.publicUrl}`,
@@ -30,6 +32,7 @@ async function seedDemo (app: FastifyInstance, config: Config) {
     `Demo keys and certificates (bidders, expert.li, supervisor): ${certificates}`,
     ...fees,
     ...trading,
+    ...approvals,
     ''
   ]
   process.stdout.write(lines.join('\n') + '\n')

@@ -91,7 +91,19 @@ export const ACTIONS = {
   'openings.host': ['agency', 'tenderer'],
   'openings.draw': ['supervisor'],
   'openings.supervise': ['supervisor', 'hall_admin'],
-  'openings.video': ['agency', 'tenderer', 'hall_admin']
+  'openings.video': ['agency', 'tenderer', 'hall_admin'],
+  'catalogue.draft': ['dept_admin', 'hall_admin'],
+  'catalogue.approve': ['hall_admin'],
+  'delegations.manage': ['hall_admin', 'dept_admin'],
+  'cases.apply': ['applicant'],
+  'cases.read': ['clerk', 'chief_rep', 'dept_admin', 'hall_admin', 'supervisor'],
+  'cases.handle': ['clerk', 'chief_rep'],
+  'cases.decide': ['chief_rep'],
+  'cases.coordinate': ['hall_admin'],
+  'supervision.read': ['supervisor', 'hall_admin', 'dept_admin', 'chief_rep'],
+  'supervision.letters': ['supervisor'],
+  'supervision.reply': ['dept_admin', 'chief_rep'],
+  'rectifications.handle': ['dept_admin', 'chief_rep']
 } as const satisfies Record<string, readonly Role[]>
 export type Action = keyof typeof ACTIONS
 

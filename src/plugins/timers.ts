@@ -59,6 +59,8 @@ export default fp(async function timersPlugin (app) {
   const db = app.db
   const handlers = new Map<string, TimerHandler>()
   let alarm: NodeJS.Timeout | undefined
+  /** when the alarm set now goes off (epoch ms) */
+  let alarmAt = Number.POSITIVE_INFINITY
   let closing = false
   let firing: Promise<number> | undefined
 
@@ -78,7 +80,10 @@ export default fp(async function timersPlugin (app) {
           const next = Math.max(row.fireAt.getTime() + row.intervalSeconds * 1000, Date.now())
           await tx.update(timers).set({ fireAt: new Date(next), attempts: 0, lastError: null }).where(eq(timers.id, row.id))
         } else {
-          await tx.update(timers).set({ firedAt: new Date(), attempts: row.attempts + 1 }).where(eq(timers.id, row.id))
+          // a handler that scheduled its own key again (a later check) keeps the timer armed
+          // (fire_at may carry microseconds the Date read back lost: compare at millisecond precision)
+          await tx.update(timers).set({ firedAt: new Date(), attempts: row.attempts + 1 })
+            .where(and(eq(timers.id, row.id), sql`date_trunc('milliseconds', ${timers.fireAt}) = ${row.fireAt.toISOString()}::timestamptz`))
         }
         return 'fired'
       })
@@ -112,8 +117,9 @@ export default fp(async function timersPlugin (app) {
       : await db.select({ fireAt: timers.fireAt }).from(timers)
         .where(and(isNull(timers.firedAt), inArray(timers.kind, kinds))).orderBy(asc(timers.fireAt)).limit(1)
     clearTimeout(alarm)
-    const delay = next ? Math.max(0, next.fireAt.getTime() - Date.now()) : MAX_ALARM_MS
-    alarm = setTimeout(onAlarm, Math.min(delay, MAX_ALARM_MS))
+    const delay = Math.min(next ? Math.max(0, next.fireAt.getTime() - Date.now()) : MAX_ALARM_MS, MAX_ALARM_MS)
+    alarmAt = Date.now() + delay
+    alarm = setTimeout(onAlarm, delay)
     alarm.unref()
   }
 
@@ -134,6 +140,17 @@ export default fp(async function timersPlugin (app) {
       .finally(() => { firing = undefined; arm().catch((error: unknown) => app.log.error({ err: error }, 'arming timers failed')) })
   }
 
+  /**
+   * Tells every instance of a timer due before their next look at the table. One due later than
+   * the longest alarm needs no notice: every alarm re-reads the next due timer within
+   * MAX_ALARM_MS. That matters: PostgreSQL serialises the commits of transactions that NOTIFY,
+   * and most timers (acceptance limits, deadline warnings) are days away.
+   */
+  async function announce (tx: Queryable, fireAt: Date): Promise<void> {
+    if (fireAt.getTime() - Date.now() > MAX_ALARM_MS) return
+    await tx.execute(sql`select pg_notify(${NOTIFY_CHANNEL}, ${String(fireAt.getTime())})`)
+  }
+
   const service: Timers = {
     define (kind, handler) {
       if (handlers.has(kind)) throw new Error(`timer kind ${kind} is already defined`)
@@ -150,12 +167,12 @@ export default fp(async function timersPlugin (app) {
         target: timers.key,
         set: { kind: input.kind, fireAt: input.fireAt, payload: input.payload ?? {}, intervalSeconds: input.intervalSeconds ?? null, firedAt: null, attempts: 0, lastError: null }
       })
-      await tx.execute(sql`select pg_notify(${NOTIFY_CHANNEL}, ${input.key})`)
+      await announce(tx, input.fireAt)
     },
     async ensureRecurring (tx, input) {
       await tx.insert(timers).values({ kind: input.kind, key: input.key, fireAt: input.firstAt, intervalSeconds: input.intervalSeconds })
         .onConflictDoUpdate({ target: timers.key, set: { intervalSeconds: input.intervalSeconds } })
-      await tx.execute(sql`select pg_notify(${NOTIFY_CHANNEL}, ${input.key})`)
+      await announce(tx, input.firstAt)
     },
     async cancel (tx, key) {
       const removed = await tx.delete(timers).where(and(eq(timers.key, key), isNull(timers.firedAt))).returning({ id: timers.id })
@@ -165,7 +182,13 @@ export default fp(async function timersPlugin (app) {
   }
 
   app.decorate('timers', service)
-  const listener = await db.$client.listen(NOTIFY_CHANNEL, () => { arm().catch(() => {}) })
+  // a notice carries the new timer's instant: only one due before the alarm already set re-arms it
+  // (a busy hall schedules timers by the hundred; most are days away)
+  const listener = await db.$client.listen(NOTIFY_CHANNEL, (payload) => {
+    const at = Number(payload)
+    if (Number.isFinite(at) && at >= alarmAt) return
+    arm().catch(() => {})
+  })
   app.addHook('onReady', async () => {
     // handlers are defined by plugins registered after this one; fire what is overdue, then arm
     onAlarm()

@@ -13,7 +13,10 @@ import { Eta } from 'eta'
 import type { FastifyError, FastifyPluginAsync } from 'fastify'
 import { toProblem } from '../plugins/errors.ts'
 import { adminPages } from './pages/admin.pages.ts'
+import { approvalsPages } from './pages/approvals.pages.ts'
 import { auditPages } from './pages/audit.pages.ts'
+import { cataloguePages } from './pages/catalogue.pages.ts'
+import { delegationsPages } from './pages/delegations.pages.ts'
 import { feesPages } from './pages/fees.pages.ts'
 import { financePages } from './pages/finance.pages.ts'
 import { noticesPages } from './pages/notices.pages.ts'
@@ -68,10 +71,13 @@ export const webModule: FastifyPluginAsync<WebOptions> = async (app, options) =>
   await app.register(noticesPages)
   await app.register(pkiPages)
   await app.register(feesPages)
+  await app.register(cataloguePages)
   await app.register(paymentsPages, { publicUrl: options.publicUrl })
   await app.register(financePages)
   await app.register(tradingPages, { production: options.production })
   await app.register(openingsPages, { production: options.production })
+  await app.register(approvalsPages, { production: options.production, queriesPerMinute: options.signInPerMinute })
+  await app.register(delegationsPages)
   // the simulated bank exists only when configured (SIMULATED_BANK=true, never in production)
   const simulatedBank = app.services.simulatedBank
   if (simulatedBank) await app.register(simulatedBankPages, { service: simulatedBank })

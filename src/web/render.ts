@@ -14,11 +14,17 @@ export interface PageContext {
   path: string
   /** formats an instant in the hall's time zone */
   time: (value: string | Date | null | undefined) => string
+  /** a deadline that ends a hall day (the instant of midnight after it), printed as that day */
+  lastDay: (value: string | Date | null | undefined) => string
 }
 
 const FORMATTERS: Record<Language, Intl.DateTimeFormat> = {
   'zh-CN': new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', dateStyle: 'medium', timeStyle: 'medium' }),
   en: new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', dateStyle: 'medium', timeStyle: 'medium' })
+}
+const DAY_FORMATTERS: Record<Language, Intl.DateTimeFormat> = {
+  'zh-CN': new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', dateStyle: 'medium' }),
+  en: new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', dateStyle: 'medium' })
 }
 
 export function pageContext (request: FastifyRequest): PageContext {
@@ -29,7 +35,8 @@ export function pageContext (request: FastifyRequest): PageContext {
     principal: request.principal,
     nav: navigationFor(request.principal),
     path: request.url.split('?')[0] ?? '/',
-    time: (value) => (value ? FORMATTERS[lang].format(new Date(value)) : '')
+    time: (value) => (value ? FORMATTERS[lang].format(new Date(value)) : ''),
+    lastDay: (value) => (value ? DAY_FORMATTERS[lang].format(new Date(new Date(value).getTime() - 1)) : '')
   }
 }
 

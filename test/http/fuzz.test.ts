@@ -8,7 +8,8 @@ import fc from 'fast-check'
 import t from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
 import { buildTestApp, countRows } from '../helper.ts'
-import { hallAdmin, organisation, supervisor } from '../factories/accounts.ts'
+import { createUser, hallAdmin, organisation, supervisor } from '../factories/accounts.ts'
+import { createDepartment } from '../factories/departments.ts'
 import { cashier, registerBank, signedBankRequest } from '../factories/fees.ts'
 
 interface JsonSchema {
@@ -81,7 +82,12 @@ t.test('every JSON body route survives fuzzing from its own schema', async (t) =
   const admin = await hallAdmin(app)
   // each route is fuzzed as a caller it authorises (authorisation comes before validation);
   // bank routes are signed with a registered bank's key, as a bank would send them
-  const staff = [admin, await cashier(app), await organisation(app, 'agency'), await organisation(app, 'bidder'), await supervisor(app)]
+  const department = await createDepartment(app, admin.id)
+  const inDepartment = (role: 'clerk' | 'chief_rep' | 'dept_admin') => createUser(app, { grants: [{ role, scopeType: 'department', scopeId: department.id }] })
+  const staff = [
+    admin, await cashier(app), await organisation(app, 'agency'), await organisation(app, 'bidder'), await supervisor(app),
+    await inDepartment('clerk'), await inDepartment('chief_rep'), await inDepartment('dept_admin'), await createUser(app, { grants: [{ role: 'applicant', scopeType: 'hall' }] })
+  ]
   const bank = await registerBank(app, admin)
   const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as {
     paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema: JsonSchema }> } }>>

@@ -77,3 +77,19 @@ t.test('recurring timers move forward instead of finishing; cancel removes a pen
   t.equal(await app.timers.cancel(app.db, 'tick'), true)
   t.equal(await app.timers.cancel(app.db, 'tick'), false)
 })
+
+t.test('a handler that schedules its own key for later keeps the timer armed', async (t) => {
+  const { app } = await buildTestApp(t)
+  let calls = 0
+  app.timers.define('drill.again', async (tx, timer) => {
+    if (++calls === 1) await app.timers.schedule(tx, { kind: 'drill.again', key: timer.key, fireAt: new Date(Date.now() + 60_000) })
+  })
+  await app.timers.schedule(app.db, { kind: 'drill.again', key: 'again', fireAt: new Date(Date.now() - 1000) })
+  await app.timers.fireDue()
+  const [row] = await app.db.$client<Array<{ fired: boolean, later: boolean }>>`select fired_at is not null as fired, fire_at > now() as later from timers where key = 'again'`
+  t.same(row, { fired: false, later: true }, 'armed for the later check')
+  await app.db.$client`update timers set fire_at = now() where key = 'again'`
+  await app.timers.fireDue()
+  t.equal(calls, 2)
+  t.equal((await app.db.$client`select 1 from timers where key = 'again' and fired_at is not null`).length, 1, 'fired for good the second time')
+})

@@ -3,7 +3,7 @@ import { Type } from 'typebox'
 import { actorOf } from '../../lib/actor.ts'
 import { problems } from '../../lib/http-schemas.ts'
 import {
-  CreateDepartmentSchema, CreateWindowSchema, DepartmentParams, DepartmentSchema, UpdateDepartmentSchema,
+  CreateDepartmentSchema, CreateWindowSchema, DelegationSchema, DepartmentParams, DepartmentSchema, RecordDelegationSchema, UpdateDepartmentSchema,
   UpdateWindowSchema, WindowListQuery, WindowParams, WindowSchema
 } from './departments.schemas.ts'
 import type { DepartmentsService } from './departments.service.ts'
@@ -50,4 +50,21 @@ export const departmentsRoutes: FastifyPluginAsyncTypebox<{ service: Departments
     config: { policy: 'windows.manage' },
     schema: { tags, operationId: 'updateWindow', params: WindowParams, body: UpdateWindowSchema, response: { 200: WindowSchema, ...problems(401, 403, 404) } }
   }, async (request) => service.updateWindow(actorOf(request), request.params.windowId, request.body))
+
+  app.post('/departments/:departmentId/delegations', {
+    config: { policy: 'delegations.manage' },
+    schema: {
+      tags,
+      operationId: 'recordDelegation',
+      summary: 'Record the chief representative\'s delegation (ends the one running at its start)',
+      params: DepartmentParams,
+      body: RecordDelegationSchema,
+      response: { 201: DelegationSchema, ...problems(401, 403, 404, 409, 422) }
+    }
+  }, async (request, reply) => reply.code(201).send(await service.recordDelegation(actorOf(request), request.params.departmentId, request.body)))
+
+  app.get('/departments/:departmentId/delegations', {
+    config: { policy: 'delegations.manage' },
+    schema: { tags, operationId: 'listDelegations', summary: 'The department\'s delegations, newest first', params: DepartmentParams, response: { 200: Type.Array(DelegationSchema), ...problems(401, 403, 404) } }
+  }, async (request) => service.listDelegations(actorOf(request), request.params.departmentId))
 }

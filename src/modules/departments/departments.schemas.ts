@@ -44,3 +44,31 @@ export type UpdateWindow = Static<typeof UpdateWindowSchema>
 export const DepartmentParams = StrictObject({ departmentId: Uuid })
 export const WindowParams = StrictObject({ windowId: Uuid })
 export const WindowListQuery = StrictObject({ departmentId: Type.Optional(Uuid) })
+
+const ItemCode = Type.String({ pattern: '^[A-Z0-9][A-Z0-9-]{1,31}$', maxLength: 32 })
+export const DelegatedDecisionSchema = Type.Union([Type.Literal('approve'), Type.Literal('deny')])
+
+export const RecordDelegationSchema = StrictObject({
+  chiefRepId: Uuid,
+  itemCodes: Type.Array(ItemCode, { minItems: 1, maxItems: 500, uniqueItems: true, description: 'the service items whose cases the chief representative decides' }),
+  decisions: Type.Array(DelegatedDecisionSchema, { minItems: 1, maxItems: 2, uniqueItems: true }),
+  reference: Type.String({ minLength: 1, maxLength: 100, description: 'the delegation document (授权书) number' }),
+  validFrom: Type.Optional(Timestamp),
+  validUntil: Type.Optional(Timestamp)
+})
+export type RecordDelegation = Static<typeof RecordDelegationSchema>
+
+export const DelegationSchema = Type.Object({
+  id: Uuid,
+  departmentId: Uuid,
+  chiefRepId: Uuid,
+  itemCodes: Type.Array(Type.String()),
+  decisions: Type.Array(DelegatedDecisionSchema),
+  reference: Type.String(),
+  validFrom: Timestamp,
+  validUntil: Nullable(Timestamp),
+  inForce: Type.Boolean({ description: 'in force at the time of the answer' }),
+  recordedBy: Uuid,
+  recordedAt: Timestamp
+})
+export type DelegationView = Static<typeof DelegationSchema>

@@ -149,3 +149,8 @@ export async function findNotices (db: Queryable, ids: string[]): Promise<Notice
   if (ids.length === 0) return []
   return db.select().from(paymentNotices).where(inArray(paymentNotices.id, ids))
 }
+
+export async function receiptNumberOfPayment (db: Queryable, paymentId: string): Promise<string | undefined> {
+  const [row] = await db.select({ number: receipts.number }).from(receipts).where(eq(receipts.paymentId, paymentId))
+  return row?.number
+}

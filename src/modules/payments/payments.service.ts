@@ -728,6 +728,11 @@ export function createPaymentsService (deps: PaymentsDeps) {
    * Notices other modules issued, by id, for the platform's own use (a tender's bond and document
    * notices): code, amount and status only.
    */
+  /** The receipt number of a recorded payment (a case attaches it when its fees are paid). */
+  async function receiptNumberOf (tx: Queryable, paymentId: string): Promise<string | null> {
+    return await repo.receiptNumberOfPayment(tx, paymentId) ?? null
+  }
+
   async function noticeStates (ids: string[], on: Queryable = db): Promise<Map<string, { id: string, code: string, totalFen: bigint, status: NoticeStatus }>> {
     const rows = await repo.findNotices(on, ids)
     return new Map(rows.map((row) => [row.id, { id: row.id, code: row.code, totalFen: row.totalFen, status: row.status }]))
@@ -736,6 +741,7 @@ export function createPaymentsService (deps: PaymentsDeps) {
   return {
     createNotice,
     noticeStates,
+    receiptNumberOf,
     getNotice,
     findByCode,
     summaryByCode,

@@ -186,6 +186,12 @@ export function createPkiService ({ db, audit, pki, clock, accounts, departments
     return row?.accountId && !row.revokedAt ? row.accountId : null
   }
 
+  /** The department whose seal (电子印章) certificate this is, or null for any other or a revoked one. */
+  async function sealDepartmentOf (tx: Queryable, fingerprint: string) {
+    const row = await repo.findCertificateByFingerprint(tx, fingerprint)
+    return row?.profile === 'seal' && row.departmentId && !row.revokedAt ? row.departmentId : null
+  }
+
   /**
    * The certificate a sealed envelope for this account should be addressed to: its newest
    * unrevoked RSA certificate that is trusted and valid now (EC keys sign but cannot receive).
@@ -319,6 +325,7 @@ export function createPkiService ({ db, audit, pki, clock, accounts, departments
     createChallenge,
     verifySignedChallenge,
     holderOf,
+    sealDepartmentOf,
     encryptionCertificateOf,
     registerExternalCertificate,
     addTrustedAuthority,
