@@ -44,6 +44,11 @@ t.test('the dashboard counts open cases by department, window and colour; warnin
   t.same(yellowQueue.map((entry: { id: string }) => entry.id).sort(), [ids[0], ids[1]].sort())
 
   t.equal(await app.live.read(null, 'supervision:hall', 0, 1), null, 'the public does not watch the supervision room')
+  setClock(app, '2026-12-02T15:59:00.000Z') // a minute before Thursday: the timer fires early by this clock
+  await fire(app, `case-clock:${ids[1]!}`)
+  const [early] = await app.db.$client<Array<{ armed: boolean, fireAt: string }>>`select fired_at is null as armed, to_char(fire_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') as "fireAt" from timers where key = ${`case-clock:${ids[1]!}`}`
+  t.same(early, { armed: true, fireAt: '2026-12-02T16:00:00' }, 'a timer firing early is set again for the warning')
+  setClock(app, '2026-12-03T02:00:00.000Z')
   await fire(app, `case-clock:${ids[0]!}`)
   setClock(app, '2026-12-08T01:00:00.000Z') // Tue 8 Dec: past Monday's due
   await fire(app, `case-clock:${ids[0]!}`)

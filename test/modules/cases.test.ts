@@ -54,6 +54,8 @@ t.test('a promised case online: apply, accept, review, approve, the sealed resul
   t.match(progress.json(), { state: 'closed', resultAvailable: true, ratingOpen: true })
   t.same(progress.json().events.map((event: { kind: string }) => event.kind), ['submitted', 'accepted', 'review_started', 'decided', 'result_issued', 'delivered', 'closed'])
   t.notMatch(progress.body, /申请新办食品经营许可证/, 'the public progress shows no request text')
+  const lowerCase = await app.inject({ method: 'GET', url: `/api/public/case-progress?number=${submitted.number.toLowerCase()}&queryCode=${queryCode}` })
+  t.equal(lowerCase.statusCode, 200, 'a number typed in lower case is found')
   const wrongCode = await app.inject({ method: 'GET', url: `/api/public/case-progress?number=${submitted.number}&queryCode=2222222222` })
   t.equal(wrongCode.statusCode, 404)
   t.equal(wrongCode.json().code, 'CASE_QUERY_FAILED')
