@@ -16,6 +16,12 @@ export type RatingRow = typeof caseRatings.$inferSelect
 export type RectificationRow = typeof rectifications.$inferSelect
 export type LetterRow = typeof supervisionLetters.$inferSelect
 
+/** Rows of the given departments; null = every department (a hall-wide reader). */
+function inDepartments (column: typeof cases.departmentId | typeof rectifications.departmentId | typeof supervisionLetters.departmentId | typeof caseSubtasks.departmentId, departmentIds: string[] | null): SQL | undefined {
+  if (!departmentIds) return undefined
+  return departmentIds.length ? inArray(column, departmentIds) : sql`false`
+}
+
 /** An instant as a query parameter (raw SQL takes no Date). */
 const instant = (at: Date) => sql`${at.toISOString()}::timestamptz`
 
@@ -196,7 +202,7 @@ export async function findRectification (db: Queryable, id: string, lock?: 'upda
 
 export async function listRectifications (db: Queryable, departmentIds: string[] | null): Promise<RectificationRow[]> {
   return db.select().from(rectifications)
-    .where(departmentIds ? inArray(rectifications.departmentId, departmentIds.length ? departmentIds : ['00000000-0000-0000-0000-000000000000']) : undefined)
+    .where(inDepartments(rectifications.departmentId, departmentIds))
     .orderBy(sql`${rectifications.doneAt} is not null`, asc(rectifications.dueAt)).limit(200)
 }
 
@@ -210,9 +216,11 @@ export async function insertLetter (db: Queryable, values: typeof supervisionLet
   return row!
 }
 
-export async function countLettersOfYear (db: Queryable, prefix: string): Promise<number> {
+/** The next number of a year's letters: consecutive, so concurrent letters take turns. */
+export async function nextLetterSequence (db: Queryable, prefix: string): Promise<number> {
+  await db.execute(sql`select pg_advisory_xact_lock(hashtext(${`supervision-letters:${prefix}`}))`)
   const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(supervisionLetters).where(sql`${supervisionLetters.number} like ${prefix + '%'}`)
-  return row!.count
+  return row!.count + 1
 }
 
 export async function findLetter (db: Queryable, id: string, lock?: 'update'): Promise<LetterRow | undefined> {
@@ -223,7 +231,7 @@ export async function findLetter (db: Queryable, id: string, lock?: 'update'): P
 
 export async function listLetters (db: Queryable, departmentIds: string[] | null): Promise<LetterRow[]> {
   return db.select().from(supervisionLetters)
-    .where(departmentIds ? inArray(supervisionLetters.departmentId, departmentIds.length ? departmentIds : ['00000000-0000-0000-0000-000000000000']) : undefined)
+    .where(inDepartments(supervisionLetters.departmentId, departmentIds))
     .orderBy(desc(supervisionLetters.issuedAt)).limit(200)
 }
 
@@ -240,7 +248,8 @@ export interface ColourCounts { key: string, code: string, name: string, awaitin
  */
 export async function colourCounts (db: Queryable, departmentIds: string[] | null, at: Date): Promise<{ departments: ColourCounts[], windows: ColourCounts[] }> {
   const now = instant(at)
-  const scope = departmentIds ? sql`and ${inArray(cases.departmentId, departmentIds.length ? departmentIds : ['00000000-0000-0000-0000-000000000000'])}` : sql``
+  const inScope = inDepartments(cases.departmentId, departmentIds)
+  const scope = inScope ? sql`and ${inScope}` : sql``
   const rows = await db.execute<{ departmentId: string | null, windowId: string | null, byWindow: number, awaiting: number, green: number, yellow: number, red: number, paused: number }>(sql`
     select ${cases.departmentId} as "departmentId", ${cases.windowId} as "windowId", grouping(${cases.windowId}) = 0 as "byWindow",
       count(*) filter (where ${cases.state} in ('submitted', 'correction'))::int as awaiting,
@@ -273,6 +282,6 @@ export async function colourCounts (db: Queryable, departmentIds: string[] | nul
 export async function lateSubtasks (db: Queryable, departmentIds: string[] | null, at: Date): Promise<Array<{ caseId: string, number: string, departmentId: string, dueAt: Date, takenOver: boolean }>> {
   return db.select({ caseId: caseSubtasks.caseId, number: cases.number, departmentId: caseSubtasks.departmentId, dueAt: caseSubtasks.dueAt, takenOver: sql<boolean>`${caseSubtasks.takenOverAt} is not null` })
     .from(caseSubtasks).innerJoin(cases, eq(cases.id, caseSubtasks.caseId))
-    .where(and(eq(caseSubtasks.state, 'open'), sql`${caseSubtasks.dueAt} <= ${instant(at)}`, departmentIds ? inArray(caseSubtasks.departmentId, departmentIds.length ? departmentIds : ['00000000-0000-0000-0000-000000000000']) : undefined))
+    .where(and(eq(caseSubtasks.state, 'open'), sql`${caseSubtasks.dueAt} <= ${instant(at)}`, inDepartments(caseSubtasks.departmentId, departmentIds)))
     .orderBy(asc(caseSubtasks.dueAt)).limit(100)
 }

@@ -286,6 +286,16 @@ export function superviseCase (calendar: WorkCalendar, clock: CaseClock, now: Da
   }
 }
 
+/** The instant a pause capped at `limit` working days stops holding the clock: the end of its last covered day. */
+export function pauseLimitEndsAt (calendar: WorkCalendar, from: Date, limit: number): Date {
+  let day = shanghaiDate(from)
+  let covered = 0
+  for (;;) {
+    if (isWorkingDay(calendar, day) && ++covered === limit) return endOfShanghaiDay(day)
+    day = addCalendarDays(day, 1)
+  }
+}
+
 /** A pause may be opened in review only, with a reason; a special procedure also with its announced length. */
 export function pauseProblem (facts: CaseFacts, pause: { kind: PauseKind, reason: string, limitWorkingDays: number | null }): CaseErrorCode | null {
   if (facts.state !== 'review') return 'PAUSE_NOT_ALLOWED'

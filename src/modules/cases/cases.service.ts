@@ -1,12 +1,12 @@
-import { createHash, randomInt, randomUUID } from 'node:crypto'
-import { sql as sqlTag } from 'drizzle-orm'
+import { randomInt, randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Actor } from '../../lib/actor.ts'
 import { canonicalJson } from '../../lib/canonical-json.ts'
+import { sha256Hex } from '../../lib/crypto-bits.ts'
 import { isClientError } from '../../lib/errors.ts'
 import { renderCaseDocumentPdf } from '../../lib/pdf/index.ts'
 import { canAccess, scopesFor, type Principal } from '../../lib/policy.ts'
-import { addWorkingDays, endOfShanghaiDay, isWorkingDay, shanghaiDate, addCalendarDays, type WorkCalendar } from '../../lib/working-days.ts'
+import { addCalendarDays, addWorkingDays, endOfShanghaiDay, shanghaiDate } from '../../lib/working-days.ts'
 import { auditRecord, type Audit } from '../../plugins/audit.ts'
 import type { Calendar } from '../../plugins/calendar.ts'
 import type { Clock } from '../../plugins/clock.ts'
@@ -25,7 +25,7 @@ import * as errors from './cases.errors.ts'
 import * as repo from './cases.repository.ts'
 import {
   acceptanceLimitEndsAt, acceptanceLimitProblem, caseDueAt, caseNumber, correctionNoticeProblem, createQueryCode, decisionProblem,
-  delegationGap, DEFAULT_WARNING_WORKING_DAYS, isBadRating, isValidQueryCode, missingMaterials, moveProblem, normaliseQueryCode,
+  delegationGap, DEFAULT_WARNING_WORKING_DAYS, pauseLimitEndsAt, isBadRating, isValidQueryCode, missingMaterials, moveProblem, normaliseQueryCode,
   pauseProblem, promisedClockStartsAt, rectificationDueAt, SUPERVISED_STATES, supervisionColour, warningStartsAt,
   workingDaysLeft, type CaseErrorCode, type CaseFacts, type CaseState, type ClockPause, type RatingLevel
 } from './cases.rules.ts'
@@ -86,20 +86,6 @@ const ERROR_OF: Record<CaseErrorCode, () => Error> = {
   DECISION_REASONS_REQUIRED: () => new errors.DecisionReasonsRequired(),
   OUTSIDE_DELEGATION: () => new errors.OutsideDelegation('no delegation covers it'),
   RATING_INVALID: () => new errors.RatingNotOpen()
-}
-
-export function sha256Hex (text: string | Uint8Array): string {
-  return createHash('sha256').update(text).digest('hex')
-}
-
-/** The instant a pause capped at `limit` working days stops holding the clock: the end of its last covered day. */
-export function pauseLimitEndsAt (calendar: WorkCalendar, from: Date, limit: number): Date {
-  let day = shanghaiDate(from)
-  let covered = 0
-  for (;;) {
-    if (isWorkingDay(calendar, day) && ++covered === limit) return endOfShanghaiDay(day)
-    day = addCalendarDays(day, 1)
-  }
 }
 
 export function createCasesService (deps: CasesDeps) {
@@ -476,7 +462,7 @@ export function createCasesService (deps: CasesDeps) {
       let updated: repo.CaseRow
       if (inReview) {
         await repo.insertPause(tx, { caseId, kind: 'correction', reason: input.note.trim() || 'correction', limitWorkingDays: null, startedAt: now, openedBy: actor.principal.accountId })
-        updated = await rewind(tx, await repo.updateCase(tx, caseId, { correctionGiven: true, updatedAt: now }), now)
+        updated = await rewind(tx, current, now, { correctionGiven: true })
       } else {
         updated = await repo.updateCase(tx, caseId, { state: 'correction', correctionGiven: true, updatedAt: now })
         await timers.cancel(tx, clockKey(caseId))
@@ -594,10 +580,9 @@ export function createCasesService (deps: CasesDeps) {
         throw new errors.OutsideDelegation(gap ?? 'no delegation')
       }
       if (problem) throw ERROR_OF[problem]()
-      let updated = await repo.updateCase(tx, caseId, {
-        state: 'decided', decision: input.decision, decisionReasons: input.reasons, decidedBy: actor.principal.accountId, decidedAt: now, updatedAt: now
+      const updated = await rewind(tx, current, now, {
+        state: 'decided', decision: input.decision, decisionReasons: input.reasons, decidedBy: actor.principal.accountId, decidedAt: now
       })
-      updated = await rewind(tx, updated, now)
       await timers.cancel(tx, `${PAUSE_LIMIT_TIMER}:${caseId}`)
       await record(tx, actor, updated, 'decided', { decision: input.decision }, { reasons: input.reasons, delegationId: inForce!.id })
       return updated
@@ -755,9 +740,8 @@ export function createCasesService (deps: CasesDeps) {
       const current = await ownCase(tx, actor, caseId)
       assertMove(current, 'withdrawn')
       const now = clock.now()
-      let updated = await repo.updateCase(tx, caseId, { state: 'withdrawn', withdrawnAt: now, updatedAt: now })
       await repo.endOpenPause(tx, caseId, now)
-      updated = await rewind(tx, updated, now)
+      const updated = await rewind(tx, current, now, { state: 'withdrawn', withdrawnAt: now })
       await timers.cancel(tx, clockKey(caseId))
       await timers.cancel(tx, `${PAUSE_LIMIT_TIMER}:${caseId}`)
       await record(tx, actor, updated, 'withdrawn', {}, { reason })
@@ -1078,9 +1062,7 @@ export function createCasesService (deps: CasesDeps) {
       }
       const now = clock.now()
       const prefix = `DBH-${shanghaiDate(now).slice(0, 4)}-`
-      // letter numbers are consecutive: concurrent letters take turns
-      await tx.execute(sqlLock('supervision_letters'))
-      const number = `${prefix}${String(await repo.countLettersOfYear(tx, prefix) + 1).padStart(4, '0')}`
+      const number = `${prefix}${String(await repo.nextLetterSequence(tx, prefix)).padStart(4, '0')}`
       const replyDueAt = endOfShanghaiDay(addWorkingDays(calendar.current(), shanghaiDate(now), input.replyWorkingDays))
       const inserted = await repo.insertLetter(tx, {
         number, departmentId: input.departmentId, caseId: input.caseId ?? null, subject: input.subject, body: input.body, replyDueAt, issuedBy: actor.principal.accountId, issuedAt: now
@@ -1204,10 +1186,6 @@ export function createCasesService (deps: CasesDeps) {
     idle,
     newMaterialKey: () => `cases/materials/${randomUUID()}`
   }
-}
-
-function sqlLock (name: string) {
-  return sqlTag`select pg_advisory_xact_lock(hashtext(${name}))`
 }
 
 export type CasesService = ReturnType<typeof createCasesService>
