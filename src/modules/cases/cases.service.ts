@@ -191,21 +191,12 @@ export function createCasesService (deps: CasesDeps) {
   }
 
   /** Announces a colour the case reached: the audit chain and the dashboards, once per colour. */
-  /**
-   * When a timer fired a moment early (the database's clock ahead of this one), the handler sets
-   * it again for the instant it was due; a timer set again for the instant it fired at would count
-   * as fired, so it goes a second later.
-   */
-  function again (target: Date, firedFor: Date): Date {
-    return target.getTime() > firedFor.getTime() ? target : new Date(firedFor.getTime() + 1000)
-  }
-
-  async function announceColour (tx: Transaction, caseId: string, firedFor: Date): Promise<void> {
+  async function announceColour (tx: Transaction, caseId: string): Promise<void> {
     const row = await repo.findCase(tx, caseId, 'update')
     if (!row || !row.dueAt || !row.warnAt) return
     const now = clock.now()
     const colour = supervisionColour(calendar.current(), now, row.dueAt, row.warningWorkingDays)
-    if (colour !== 'red') await timers.schedule(tx, { kind: COLOUR_TIMER, key: clockKey(row.id), fireAt: again(colour === 'yellow' ? row.dueAt : row.warnAt, firedFor), payload: { caseId: row.id } })
+    if (colour !== 'red') await timers.schedule(tx, { kind: COLOUR_TIMER, key: clockKey(row.id), fireAt: colour === 'yellow' ? row.dueAt : row.warnAt, payload: { caseId: row.id } })
     if (colour === 'green' || colour === row.announcedColour) return
     await repo.updateCase(tx, row.id, { announcedColour: colour })
     const action = colour === 'red' ? 'case.overdue' : 'case.warning'
@@ -406,12 +397,12 @@ export function createCasesService (deps: CasesDeps) {
     return changed(row, materials)
   }
 
-  async function deemAccepted (tx: Transaction, caseId: string, firedFor: Date): Promise<void> {
+  async function deemAccepted (tx: Transaction, caseId: string): Promise<void> {
     const row = await repo.findCase(tx, caseId, 'update')
     if (!row || row.state !== 'submitted') return
     const now = clock.now()
     if (now < row.acceptanceDueAt) {
-      await timers.schedule(tx, { kind: ACCEPTANCE_TIMER, key: clockKey(row.id), fireAt: again(row.acceptanceDueAt, firedFor), payload: { caseId: row.id } })
+      await timers.schedule(tx, { kind: ACCEPTANCE_TIMER, key: clockKey(row.id), fireAt: row.acceptanceDueAt, payload: { caseId: row.id } })
       return
     }
     await acceptInTx(tx, null, row, now)
@@ -1143,8 +1134,8 @@ export function createCasesService (deps: CasesDeps) {
     await live.append(tx, HALL_ROOM, { type: 'rectification.overdue', data: { rectificationId, departmentId: found.departmentId }, audience: WATCHERS })
   }
 
-  timers.define(ACCEPTANCE_TIMER, async (tx, timer) => { await deemAccepted(tx, (timer.payload as { caseId: string }).caseId, timer.fireAt) })
-  timers.define(COLOUR_TIMER, async (tx, timer) => { await announceColour(tx, (timer.payload as { caseId: string }).caseId, timer.fireAt) })
+  timers.define(ACCEPTANCE_TIMER, async (tx, timer) => { await deemAccepted(tx, (timer.payload as { caseId: string }).caseId) })
+  timers.define(COLOUR_TIMER, async (tx, timer) => { await announceColour(tx, (timer.payload as { caseId: string }).caseId) })
   timers.define(PAUSE_LIMIT_TIMER, async (tx, timer) => { await reachPauseLimit(tx, (timer.payload as { caseId: string }).caseId) })
   timers.define(SUBTASK_TIMER, async (tx, timer) => { await flagLateSubtask(tx, (timer.payload as { subtaskId: string }).subtaskId) })
   timers.define(LETTER_TIMER, async (tx, timer) => { await flagLateLetter(tx, (timer.payload as { letterId: string }).letterId) })
