@@ -14,8 +14,10 @@
  *             /api/accounts/me (a trivial authenticated read) by the same supervisor, same
  *             client, same run; the ratio is of the p50s.
  *          2. BENCH_CLERKS (50) clerks, each with its own session, each accepting (POST
- *             /api/cases/:id/acceptance) its own BENCH_TRANSITIONS / BENCH_CLERKS cases per round,
- *             every clerk at once (case-client.ts). The cases are written by SQL in state
+ *             /api/cases/:id/acceptance) its own BENCH_TRANSITIONS (6,000) / BENCH_CLERKS cases
+ *             per round, every clerk at once, each on a connection opened before the clock starts
+ *             (case-client.ts). Rounds of 2,000 gave the baseline a run of about a second, in
+ *             which the clients' start weighed enough to lift the ratio by a tenth. The cases are written by SQL in state
  *             `submitted` with every required material and their acceptance timer, as filing
  *             leaves them. Baseline: POST /bench/cases/:id/touch, one authenticated request
  *             running `update cases set updated_at = now() where id = $1` (a primary-key update
@@ -313,7 +315,7 @@ export async function measureCases (app: FastifyInstance, appUrl: string, second
   const count = Number(process.env.BENCH_CASES ?? 1_000_000)
   const departments = Number(process.env.BENCH_CASE_DEPARTMENTS ?? 20)
   const clerks = Number(process.env.BENCH_CLERKS ?? 50)
-  const perRound = Number(process.env.BENCH_TRANSITIONS ?? 2000)
+  const perRound = Number(process.env.BENCH_TRANSITIONS ?? 6000)
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
   const hall = await createHall(app, departments)
   const dashboard = await measureDashboard(app, appUrl, hall, count, seconds)

@@ -33,16 +33,22 @@ export function addCalendarDays (date: string, days: number): string {
 }
 
 export function isWorkingDay (calendar: WorkCalendar, date: string): boolean {
+  return isWorkingDayNumber(calendar, toDayNumber(date))
+}
+
+/** The loops below walk day numbers, already validated: no date is parsed again on the way. */
+function isWorkingDayNumber (calendar: WorkCalendar, day: number): boolean {
+  const date = fromDayNumber(day)
   if (calendar.holidays.has(date)) return false
   if (calendar.workdays.has(date)) return true
-  const weekday = new Date(toDayNumber(date) * DAY_MS).getUTCDay()
+  const weekday = (((day + 4) % 7) + 7) % 7 // day 0, 1970-01-01, was a Thursday
   return weekday !== 0 && weekday !== 6
 }
 
 /** The first working day on or after `date`. */
 export function nextWorkingDay (calendar: WorkCalendar, date: string): string {
   let day = toDayNumber(date)
-  while (!isWorkingDay(calendar, fromDayNumber(day))) day++
+  while (!isWorkingDayNumber(calendar, day)) day++
   return fromDayNumber(day)
 }
 
@@ -65,7 +71,7 @@ export function addWorkingDays (calendar: WorkCalendar, date: string, count: num
   const step = count < 0 ? -1 : 1
   for (let remaining = Math.abs(count); remaining > 0;) {
     day += step
-    if (isWorkingDay(calendar, fromDayNumber(day))) remaining--
+    if (isWorkingDayNumber(calendar, day)) remaining--
   }
   return fromDayNumber(day)
 }
@@ -77,7 +83,7 @@ export function workingDaysBetween (calendar: WorkCalendar, from: string, to: st
   const [low, high, sign] = start <= end ? [start, end, 1] : [end, start, -1]
   let count = 0
   for (let day = low + 1; day <= high; day++) {
-    if (isWorkingDay(calendar, fromDayNumber(day))) count++
+    if (isWorkingDayNumber(calendar, day)) count++
   }
   return count * sign
 }

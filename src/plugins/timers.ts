@@ -157,16 +157,12 @@ export default fp(async function timersPlugin (app) {
       handlers.set(kind, handler)
     },
     async schedule (tx, input) {
-      await tx.insert(timers).values({
-        kind: input.kind,
-        key: input.key,
-        fireAt: input.fireAt,
-        payload: input.payload ?? {},
-        intervalSeconds: input.intervalSeconds ?? null
-      }).onConflictDoUpdate({
-        target: timers.key,
-        set: { kind: input.kind, fireAt: input.fireAt, payload: input.payload ?? {}, intervalSeconds: input.intervalSeconds ?? null, firedAt: null, attempts: 0, lastError: null }
-      })
+      // hand-written: most steps of a case schedule or move a timer, and the builder cost more than the upsert
+      await tx.execute(sql`
+        insert into timers (kind, key, fire_at, payload, interval_seconds)
+        values (${input.kind}, ${input.key}, ${input.fireAt.toISOString()}::timestamptz, ${JSON.stringify(input.payload ?? {})}::jsonb, ${input.intervalSeconds ?? null}::int)
+        on conflict (key) do update set kind = excluded.kind, fire_at = excluded.fire_at, payload = excluded.payload,
+          interval_seconds = excluded.interval_seconds, fired_at = null, attempts = 0, last_error = null`)
       await announce(tx, input.fireAt)
     },
     async ensureRecurring (tx, input) {

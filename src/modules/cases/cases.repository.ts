@@ -3,6 +3,7 @@ import {
   caseCorrections, caseEvents, caseMaterials, casePauses, caseRatings, caseSequences, caseSubtasks, cases, departments, rectifications, supervisionLetters, windows
 } from '../../../schema/index.ts'
 import type { Queryable } from '../../plugins/db.ts'
+import { rowCodec } from '../../lib/row-codec.ts'
 import type { CaseState } from './cases.rules.ts'
 
 export type CaseRow = typeof cases.$inferSelect
@@ -25,6 +26,10 @@ function inDepartments (column: typeof cases.departmentId | typeof rectification
 /** An instant as a query parameter (raw SQL takes no Date). */
 const instant = (at: Date) => sql`${at.toISOString()}::timestamptz`
 
+// every step of a case reads it and its materials, writes it and its progress line: these statements are hand-written
+const caseCodec = rowCodec(cases)
+const materialCodec = rowCodec(caseMaterials)
+
 /** Open cases: the ones the dashboard and the deadline timers watch. */
 export const OPEN_CASE_STATES = ['submitted', 'correction', 'accepted', 'review'] as const satisfies readonly CaseState[]
 
@@ -42,9 +47,10 @@ export async function insertCase (db: Queryable, values: CaseInsert): Promise<Ca
 }
 
 export async function findCase (db: Queryable, id: string, lock?: 'update'): Promise<CaseRow | undefined> {
-  const query = db.select().from(cases).where(eq(cases.id, id))
-  const [row] = lock ? await query.for(lock) : await query
-  return row
+  const rows = await db.execute<Record<string, unknown>>(lock
+    ? sql`select ${caseCodec.columns} from cases where id = ${id} for update`
+    : sql`select ${caseCodec.columns} from cases where id = ${id}`)
+  return rows[0] && caseCodec.read(rows[0])
 }
 
 export async function findCaseByNumber (db: Queryable, number: string): Promise<CaseRow | undefined> {
@@ -60,6 +66,11 @@ export async function findCaseByNotice (db: Queryable, noticeId: string): Promis
 export async function updateCase (db: Queryable, id: string, values: Partial<CaseInsert>): Promise<CaseRow> {
   const [row] = await db.update(cases).set(values).where(eq(cases.id, id)).returning()
   return row!
+}
+
+/** updateCase for callers that know the row they wrote (it returns nothing to map). */
+export async function setCase (db: Queryable, id: string, values: Partial<CaseInsert>): Promise<void> {
+  await db.execute(sql`update cases set ${caseCodec.assignments(values)} where id = ${id}`)
 }
 
 export interface CaseListFilter {
@@ -107,7 +118,8 @@ export async function insertMaterials (db: Queryable, rows: Array<typeof caseMat
 }
 
 export async function materialsOf (db: Queryable, caseId: string): Promise<MaterialRow[]> {
-  return db.select().from(caseMaterials).where(eq(caseMaterials.caseId, caseId)).orderBy(asc(caseMaterials.uploadedAt))
+  const rows = await db.execute<Record<string, unknown>>(sql`select ${materialCodec.columns} from case_materials where case_id = ${caseId} order by uploaded_at`)
+  return rows.map((row) => materialCodec.read(row))
 }
 
 export async function materialsOfCases (db: Queryable, caseIds: string[]): Promise<MaterialRow[]> {
@@ -148,8 +160,8 @@ export async function endOpenPause (db: Queryable, caseId: string, at: Date): Pr
   return row
 }
 
-export async function insertEvent (db: Queryable, values: typeof caseEvents.$inferInsert): Promise<void> {
-  await db.insert(caseEvents).values(values)
+export async function insertEvent (db: Queryable, values: Pick<typeof caseEvents.$inferInsert, 'caseId' | 'at' | 'kind' | 'detail'>): Promise<void> {
+  await db.execute(sql`insert into case_events (case_id, at, kind, detail) values (${values.caseId}, ${instant(values.at)}, ${values.kind}, ${JSON.stringify(values.detail ?? {})}::jsonb)`)
 }
 
 export async function eventsOf (db: Queryable, caseId: string): Promise<EventRow[]> {

@@ -173,20 +173,26 @@ export function createCasesService (deps: CasesDeps) {
   /**
    * Recomputes the clock of a case being changed in `tx` (with `changes` applied) in the same
    * update, and re-arms its colour timer. `pauses` may be given when known (none before acceptance).
+   * With `step`, the step's progress line and audit entry are written too. All of it goes to the
+   * database in one round trip (statements on a transaction run in the order they were sent): a
+   * step's cost is mostly its round trips, and every clerk's step holds its case locked meanwhile.
    */
-  async function rewind (tx: Transaction, row: repo.CaseRow, now: Date, changes: Partial<repo.CaseInsert> = {}, pauses?: repo.PauseRow[]): Promise<repo.CaseRow> {
+  async function rewind (tx: Transaction, row: repo.CaseRow, now: Date, changes: Partial<repo.CaseInsert> = {}, pauses?: repo.PauseRow[], step?: Step): Promise<repo.CaseRow> {
     const next = { ...row, ...changes } as repo.CaseRow
     const { dueAt, warnAt } = clockOf(next, pauses ?? await repo.pausesOf(tx, row.id), now)
     const colour = dueAt ? supervisionColour(calendar.current(), now, dueAt, row.warningWorkingDays) : null
     // a due moved later can turn a warned case green again; the next warning is then announced anew
     const announcedColour = colour === 'green' ? null : row.announcedColour
-    const updated = await repo.updateCase(tx, row.id, { ...changes, dueAt, warnAt, announcedColour, updatedAt: now })
-    // one timer per case: it announces yellow at the warning, then moves itself to the due
-    if (dueAt && warnAt) {
-      await timers.schedule(tx, { kind: COLOUR_TIMER, key: clockKey(row.id), fireAt: warnAt, payload: { caseId: row.id } })
-    } else if (row.dueAt) {
-      await timers.cancel(tx, clockKey(row.id))
-    }
+    const values = { ...changes, dueAt, warnAt, announcedColour, updatedAt: now }
+    const updated = { ...next, ...values }
+    await Promise.all([
+      repo.setCase(tx, row.id, values),
+      // one timer per case: it announces yellow at the warning, then moves itself to the due
+      dueAt && warnAt
+        ? timers.schedule(tx, { kind: COLOUR_TIMER, key: clockKey(row.id), fireAt: warnAt, payload: { caseId: row.id } })
+        : row.dueAt ? timers.cancel(tx, clockKey(row.id)) : undefined,
+      step && record(tx, step.actor, updated, step.kind, typeof step.detail === 'function' ? step.detail(updated) : step.detail, step.auditDetail)
+    ])
     return updated
   }
 
@@ -212,10 +218,20 @@ export function createCasesService (deps: CasesDeps) {
     await live.append(tx, departmentRoom(row.departmentId), event)
   }
 
+  /** What `record` writes for a step; the detail may depend on the case as the step leaves it. */
+  interface Step {
+    actor: Actor | null
+    kind: string
+    detail?: Record<string, unknown> | ((row: repo.CaseRow) => Record<string, unknown>)
+    auditDetail?: Record<string, unknown>
+  }
+
   /** One step of a case: its public progress line and its audit entry, in the step's transaction. */
   async function record (tx: Transaction, actor: Actor | null, row: repo.CaseRow, kind: string, detail: Record<string, unknown> = {}, auditDetail: Record<string, unknown> = {}): Promise<void> {
-    await repo.insertEvent(tx, { caseId: row.id, at: clock.now(), kind, detail })
-    await audit.append(tx, auditRecord(actor, `case.${kind}`, 'case', row.id, { number: row.number, state: row.state, ...detail, ...auditDetail }))
+    await Promise.all([ // one round trip
+      repo.insertEvent(tx, { caseId: row.id, at: clock.now(), kind, detail }),
+      audit.append(tx, auditRecord(actor, `case.${kind}`, 'case', row.id, { number: row.number, state: row.state, ...detail, ...auditDetail }))
+    ])
   }
 
   /**
@@ -377,18 +393,17 @@ export function createCasesService (deps: CasesDeps) {
       changes.paymentNoticeId = notice.id
     }
     // clock pauses exist only in review: none yet
-    const accepted = await rewind(tx, row, now, changes, [])
-    await record(tx, actor, accepted, deemed ? 'deemed_accepted' : 'accepted', { dueAt: accepted.dueAt?.toISOString() ?? null })
-    return accepted
+    return rewind(tx, row, now, changes, [], { actor, kind: deemed ? 'deemed_accepted' : 'accepted', detail: (accepted) => ({ dueAt: accepted.dueAt?.toISOString() ?? null }) })
   }
 
   async function accept (actor: Actor, caseId: string): Promise<CaseView> {
     let materials: repo.MaterialRow[] = []
     const row = await db.transaction(async (tx) => {
-      const current = await handled(tx, actor, caseId)
+      // the materials are read with the lock in one round trip (and after it: statements run in order)
+      const [current, provided] = await Promise.all([handled(tx, actor, caseId), repo.materialsOf(tx, caseId)])
+      materials = provided
       assertMove(current, 'accepted')
       const content = await contentOf(current, tx)
-      materials = await repo.materialsOf(tx, caseId)
       const missing = missingMaterials(requiredCodes(content), materials.map((material) => material.code))
       if (missing.length) throw new errors.MaterialsMissing(missing.join(', '))
       return acceptInTx(tx, actor, current, clock.now())
@@ -524,9 +539,7 @@ export function createCasesService (deps: CasesDeps) {
       const now = clock.now()
       await repo.insertPause(tx, { caseId, kind: input.kind, reason: input.reason, limitWorkingDays: input.limitWorkingDays, startedAt: now, openedBy: actor.principal.accountId })
       await timers.schedule(tx, { kind: PAUSE_LIMIT_TIMER, key: `${PAUSE_LIMIT_TIMER}:${caseId}`, fireAt: pauseLimitEndsAt(calendar.current(), now, input.limitWorkingDays), payload: { caseId } })
-      const updated = await rewind(tx, current, now)
-      await record(tx, actor, updated, 'paused', { kind: input.kind, limitWorkingDays: input.limitWorkingDays }, { reason: input.reason })
-      return updated
+      return rewind(tx, current, now, {}, undefined, { actor, kind: 'paused', detail: { kind: input.kind, limitWorkingDays: input.limitWorkingDays }, auditDetail: { reason: input.reason } })
     })
     return changed(row)
   }
@@ -540,9 +553,7 @@ export function createCasesService (deps: CasesDeps) {
       const now = clock.now()
       await repo.endOpenPause(tx, caseId, now)
       await timers.cancel(tx, `${PAUSE_LIMIT_TIMER}:${caseId}`)
-      const updated = await rewind(tx, current, now)
-      await record(tx, actor, updated, 'resumed', { kind: open.kind })
-      return updated
+      return rewind(tx, current, now, {}, undefined, { actor, kind: 'resumed', detail: { kind: open.kind } })
     })
     return changed(row)
   }
@@ -571,11 +582,11 @@ export function createCasesService (deps: CasesDeps) {
         throw new errors.OutsideDelegation(gap ?? 'no delegation')
       }
       if (problem) throw ERROR_OF[problem]()
-      const updated = await rewind(tx, current, now, {
-        state: 'decided', decision: input.decision, decisionReasons: input.reasons, decidedBy: actor.principal.accountId, decidedAt: now
-      })
-      await timers.cancel(tx, `${PAUSE_LIMIT_TIMER}:${caseId}`)
-      await record(tx, actor, updated, 'decided', { decision: input.decision }, { reasons: input.reasons, delegationId: inForce!.id })
+      const [updated] = await Promise.all([
+        rewind(tx, current, now, { state: 'decided', decision: input.decision, decisionReasons: input.reasons, decidedBy: actor.principal.accountId, decidedAt: now },
+          undefined, { actor, kind: 'decided', detail: { decision: input.decision }, auditDetail: { reasons: input.reasons, delegationId: inForce!.id } }),
+        timers.cancel(tx, `${PAUSE_LIMIT_TIMER}:${caseId}`)
+      ])
       return updated
     })
     return changed(row)
@@ -732,10 +743,8 @@ export function createCasesService (deps: CasesDeps) {
       assertMove(current, 'withdrawn')
       const now = clock.now()
       await repo.endOpenPause(tx, caseId, now)
-      const updated = await rewind(tx, current, now, { state: 'withdrawn', withdrawnAt: now })
-      await timers.cancel(tx, clockKey(caseId))
-      await timers.cancel(tx, `${PAUSE_LIMIT_TIMER}:${caseId}`)
-      await record(tx, actor, updated, 'withdrawn', {}, { reason })
+      const updated = await rewind(tx, current, now, { state: 'withdrawn', withdrawnAt: now }, undefined, { actor, kind: 'withdrawn', auditDetail: { reason } })
+      await Promise.all([timers.cancel(tx, clockKey(caseId)), timers.cancel(tx, `${PAUSE_LIMIT_TIMER}:${caseId}`)])
       return updated
     })
     return changed(row)
