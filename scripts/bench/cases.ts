@@ -287,8 +287,8 @@ async function measureTransitions (app: FastifyInstance, appUrl: string, hall: H
   const sessions = await pooled(clerkDepartments, 4, (n) => createUser(app, { grants: [{ role: 'clerk', scopeType: 'department', scopeId: hall.departments[n]!.id }] }))
   const perClerk = Math.max(1, Math.ceil(perRound / clerks))
   const acceptances = (ids: string[][]) => ({ baseUrl: appUrl, lanes: sessions.map((clerk, i) => ({ authorization: clerk.headers.authorization, paths: ids[i]!.map((id) => `/api/cases/${id}/acceptance`) })) })
-  // distinct rows spread over the whole table, as the acceptances are
-  const sample = (await sql`select id from cases tablesample bernoulli (2) limit ${perClerk * clerks}` as Array<{ id: string }>).map((row) => row.id)
+  // distinct rows spread over the whole table, as the acceptances are (a 2 % tablesample ran short of rows for long rounds on small tables)
+  const sample = (await sql`select id from cases order by random() limit ${perClerk * clerks}` as Array<{ id: string }>).map((row) => row.id)
   const counters = { baseUrl: appUrl, lanes: sessions.map((clerk, i) => ({ authorization: clerk.headers.authorization, paths: sample.slice(i * perClerk, (i + 1) * perClerk).map((id) => `/bench/cases/${id}/touch`) })) }
   const batches: string[][][] = []
   for (let round = 0; round <= rounds; round++) batches.push(await submittedCases(app, hall, clerkDepartments, round === 0 ? 4 : perClerk, String(round)))
