@@ -22,8 +22,15 @@ export interface Calendar {
   isWorkingDay (date: string): boolean
   addWorkingDays (date: string, count: number): string
   workingDaysBetween (from: string, to: string): number
-  /** Call inside the transaction that changed calendar_days: every instance reloads at commit. */
+  /**
+   * Call inside the transaction that changed calendar_days: every instance reloads at commit, and
+   * the followers (onChange) act in the same transaction.
+   */
   announceChange (tx: Queryable): Promise<void>
+  /** Work that must follow a change of the calendar (deadlines computed on it), run in the changing transaction. */
+  onChange (follower: (tx: Queryable) => Promise<void>): void
+  /** Reloads this instance's calendar now, read in `on`, for work that must not wait for the notification. */
+  refresh (on: Queryable): Promise<WorkCalendar>
 }
 
 declare module 'fastify' {
@@ -45,10 +52,12 @@ export default fp(async function calendarPlugin (app) {
   const db = app.db
   let calendar: WorkCalendar = { holidays: new Set(), workdays: new Set() }
 
-  async function reload () {
-    const rows: CalendarDay[] = await db.select({ date: calendarDays.date, kind: calendarDays.kind, name: calendarDays.name }).from(calendarDays)
+  async function reload (on: Queryable = db): Promise<WorkCalendar> {
+    const rows: CalendarDay[] = await on.select({ date: calendarDays.date, kind: calendarDays.kind, name: calendarDays.name }).from(calendarDays)
     calendar = toWorkCalendar(rows)
+    return calendar
   }
+  const followers: Array<(tx: Queryable) => Promise<void>> = []
 
   async function seedPublishedYears () {
     const files = (await readdir(CALENDARS_DIR)).filter((file) => file.endsWith('.json'))
@@ -87,7 +96,12 @@ export default fp(async function calendarPlugin (app) {
     workingDaysBetween: (from, to) => workingDaysBetween(calendar, from, to),
     async announceChange (tx) {
       await tx.execute(sql`select pg_notify(${NOTIFY_CHANNEL}, 'changed')`)
-    }
+      for (const follower of followers) await follower(tx)
+    },
+    onChange (follower) {
+      followers.push(follower)
+    },
+    refresh: (on) => reload(on)
   } satisfies Calendar)
   app.addHook('preClose', async () => { await listener.unlisten().catch(() => {}) })
 }, { name: 'calendar', dependencies: ['db', 'clock', 'audit'] })

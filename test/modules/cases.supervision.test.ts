@@ -61,6 +61,67 @@ t.test('the dashboard counts open cases by department, window and colour; warnin
   t.equal((await app.inject({ method: 'GET', url: `/api/cases/${waiting.id}`, headers: desk.clerk.headers })).json().state, 'submitted', 'awaiting acceptance: not on the clock yet')
 })
 
+t.test('a change of the working-day calendar moves the clocks of the cases on it', async (t) => {
+  const { app } = await buildTestApp(t)
+  const desk = await approvalsDesk(app)
+  const item = await delegatedItem(app, desk) // 5 working days, yellow 2 working days before the due
+  setClock(app, '2026-11-30T02:00:00.000Z') // Mon 30 Nov: due at the end of Mon 7 Dec
+  const running = (await filed(app, desk.applicant, item.id)).case
+  const paused = (await filed(app, desk.applicant, item.id)).case
+  const waiting = (await filed(app, desk.applicant, item.id)).case
+  for (const id of [running.id, paused.id]) await ok(await step(app, desk.clerk, id, 'acceptance'))
+  await ok(await step(app, desk.clerk, paused.id, 'review'))
+  await ok(await step(app, desk.clerk, paused.id, 'pauses', { kind: 'hearing', reason: '听证', limitWorkingDays: 10 }))
+  const clockOf = async (id: string) => {
+    const [row] = await app.db.$client<Array<{ due: string | null, warn: string | null, timer: string | null }>>`
+      select to_char(due_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI') as due, to_char(warn_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI') as warn,
+        (select to_char(fire_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI') from timers where key = 'case-clock:' || c.id and kind = 'case-colour' and fired_at is null) as timer
+      from cases c where id = ${id}`
+    return row
+  }
+  t.same(await clockOf(running.id), { due: '2026-12-07T16:00', warn: '2026-12-02T16:00', timer: '2026-12-02T16:00' })
+
+  // the county declares Friday 4 December a holiday: one working day more to go
+  const holiday = await app.inject({ method: 'PUT', url: '/api/calendar/days/2026-12-04', headers: desk.admin.headers, payload: { kind: 'holiday', name: '县庆' } })
+  t.equal(holiday.statusCode, 200, holiday.body)
+  await fire(app, 'case-reclock:start')
+  t.same(await clockOf(running.id), { due: '2026-12-08T16:00', warn: '2026-12-02T16:00', timer: '2026-12-02T16:00' }, 'due a day later, on the new calendar')
+  t.same(await clockOf(paused.id), { due: null, warn: null, timer: null }, 'a paused clock stays paused')
+  t.same(await clockOf(waiting.id), { due: null, warn: null, timer: null }, 'a case awaiting acceptance has no clock yet')
+  const events = (await app.inject({ method: 'GET', url: `/api/cases/${running.id}/events`, headers: desk.clerk.headers })).json() as Array<{ kind: string, detail: unknown }>
+  t.same(events.filter((event) => event.kind === 'deadline_recomputed').map((event) => event.detail), [{ from: '2026-12-07T16:00:00.000Z', to: '2026-12-08T16:00:00.000Z' }], 'on the case\'s progress')
+  const audited = await app.db.$client<Array<{ actor: string | null }>>`select actor_id as actor from audit_entries where subject_id = ${running.id} and action = 'case.deadline_recomputed'`
+  t.same(audited, [{ actor: null }], 'and in the audit chain, by the platform')
+
+  // a make-up Saturday instead: the fifth working day is that Saturday
+  t.equal((await app.inject({ method: 'DELETE', url: '/api/calendar/days/2026-12-04', headers: desk.admin.headers })).statusCode, 204)
+  t.equal((await app.inject({ method: 'PUT', url: '/api/calendar/days/2026-12-05', headers: desk.admin.headers, payload: { kind: 'workday', name: '调休' } })).statusCode, 200)
+  await fire(app, 'case-reclock:start')
+  t.same(await clockOf(running.id), { due: '2026-12-05T16:00', warn: '2026-12-02T16:00', timer: '2026-12-02T16:00' })
+  await fire(app, 'case-reclock:start')
+  const recomputed = await app.db.$client`select 1 from audit_entries where subject_id = ${running.id} and action = 'case.deadline_recomputed'`
+  t.equal(recomputed.length, 2, 'a clock the calendar leaves alone is not written again')
+  const progress = (await app.inject({ method: 'GET', url: `/api/cases/${running.id}`, headers: desk.clerk.headers })).json()
+  t.match(progress.clock, { dueAt: '2026-12-05T16:00:00.000Z', colour: 'green' })
+
+  // a hall's worth of cases is moved in batches of 200, each batch its own transaction
+  await app.db.$client`
+    insert into cases select (jsonb_populate_record(null::cases, to_jsonb(c) || jsonb_build_object('id', gen_random_uuid(), 'number', c.number || '-' || g))).*
+    from cases c, generate_series(1, 205) g where c.id = ${running.id}`
+  t.equal((await app.inject({ method: 'PUT', url: '/api/calendar/days/2026-12-04', headers: desk.admin.headers, payload: { kind: 'holiday', name: '县庆' } })).statusCode, 200)
+  await fire(app, 'case-reclock:start')
+  const movedCount = async () => Number((await app.db.$client`select count(*) as n from cases where due_at = '2026-12-07T16:00:00Z'`)[0]!.n)
+  // the first 200 cases on the clock by id, less the paused one if it is among them
+  const [first] = await app.db.$client<Array<{ running: number }>>`
+    select count(*) filter (where due_at is not null)::int as running from (select due_at from cases where clock_starts_at is not null order by id limit 200) as batch`
+  t.equal(await movedCount(), first!.running, 'the first batch')
+  const [next] = await app.db.$client<Array<{ key: string }>>`select key from timers where kind = 'case-reclock' and fired_at is null`
+  t.ok(next, 'sets the timer for the next one')
+  await fire(app, next!.key)
+  t.equal(await movedCount(), 206, 'then the rest')
+  t.same(await app.db.$client`select key from timers where kind = 'case-reclock' and fired_at is null`, [], 'and stops')
+})
+
 t.test('supervision rooms: who may watch, and what arrives', async (t) => {
   const { app } = await buildTestApp(t)
   const desk = await approvalsDesk(app)

@@ -155,6 +155,20 @@ export async function pausesOf (db: Queryable, caseId: string): Promise<PauseRow
   return db.select().from(casePauses).where(eq(casePauses.caseId, caseId)).orderBy(asc(casePauses.startedAt))
 }
 
+export async function pausesOfCases (db: Queryable, caseIds: string[]): Promise<PauseRow[]> {
+  if (caseIds.length === 0) return []
+  return db.select().from(casePauses).where(inArray(casePauses.caseId, caseIds)).orderBy(asc(casePauses.startedAt))
+}
+
+/** The next `limit` cases on the clock (running or paused) after `afterId`, by id, locked. */
+export async function clockedCases (db: Queryable, afterId: string | null, limit: number): Promise<CaseRow[]> {
+  const rows = await db.execute<Record<string, unknown>>(sql`
+    select ${caseCodec.columns} from cases
+    where state in ('accepted', 'review') and clock_starts_at is not null and id > ${afterId ?? '00000000-0000-0000-0000-000000000000'}::uuid
+    order by id limit ${limit} for update`)
+  return rows.map((row) => caseCodec.read(row))
+}
+
 export async function endOpenPause (db: Queryable, caseId: string, at: Date): Promise<PauseRow | undefined> {
   const [row] = await db.update(casePauses).set({ endedAt: at }).where(and(eq(casePauses.caseId, caseId), isNull(casePauses.endedAt))).returning()
   return row

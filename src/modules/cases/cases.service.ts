@@ -65,6 +65,9 @@ const PAUSE_LIMIT_TIMER = 'case-pause-limit'
 const SUBTASK_TIMER = 'case-subtask'
 const LETTER_TIMER = 'supervision-letter'
 const RECTIFICATION_TIMER = 'case-rectification'
+/** Recomputes the clocks of a batch of cases after the calendar changed, then sets itself for the next batch. */
+const RECLOCK_TIMER = 'case-reclock'
+const RECLOCK_BATCH = 200
 
 /** Supervisors and the hall watch the whole hall; a department's own officials its own room. */
 export const HALL_ROOM = 'supervision:hall'
@@ -248,9 +251,13 @@ export function createCasesService (deps: CasesDeps) {
 
   /** After a step committed: its view, and the dashboards' nudge on its way. */
   async function changed (row: repo.CaseRow, materials?: repo.MaterialRow[]): Promise<CaseView> {
+    nudge(row)
+    return view(row, materials)
+  }
+
+  function nudge (row: repo.CaseRow): void {
     nudged.push({ caseId: row.id, number: row.number, departmentId: row.departmentId, state: row.state })
     nudgeTimer ??= setTimeout(() => { nudging = nudging.then(flushNudges) }, NUDGE_MS)
-    return view(row, materials)
   }
 
   async function flushNudges (): Promise<void> {
@@ -1143,6 +1150,37 @@ export function createCasesService (deps: CasesDeps) {
     await live.append(tx, HALL_ROOM, { type: 'rectification.overdue', data: { rectificationId, departmentId: found.departmentId }, audience: WATCHERS })
   }
 
+  // ---- the calendar changed ----------------------------------------------------------------------
+
+  /**
+   * A due is a count of working days on the calendar: when the administrator enters a holiday or a
+   * make-up workday (say, next year's calendar, published in November, for cases already due in
+   * January), the clocks of the cases on the clock follow it. One instance does it, in batches
+   * of RECLOCK_BATCH cases (each batch one transaction), from the timer the change scheduled.
+   */
+  calendar.onChange(async (tx) => {
+    await timers.schedule(tx, { kind: RECLOCK_TIMER, key: `${RECLOCK_TIMER}:start`, fireAt: clock.now(), payload: { afterId: null } })
+  })
+
+  async function reclock (tx: Transaction, afterId: string | null): Promise<void> {
+    await calendar.refresh(tx) // this instance may not have had the notification yet
+    const rows = await repo.clockedCases(tx, afterId, RECLOCK_BATCH)
+    const pauses = await repo.pausesOfCases(tx, rows.map((row) => row.id))
+    const now = clock.now()
+    for (const row of rows) {
+      const own = pauses.filter((pause) => pause.caseId === row.id)
+      const { dueAt, warnAt } = clockOf(row, own, now)
+      if (dueAt?.getTime() === row.dueAt?.getTime() && warnAt?.getTime() === row.warnAt?.getTime()) continue
+      const moved = await rewind(tx, row, now, {}, own, { actor: null, kind: 'deadline_recomputed', detail: (updated) => ({ from: row.dueAt?.toISOString() ?? null, to: updated.dueAt?.toISOString() ?? null }) })
+      nudge(moved)
+    }
+    const last = rows.at(-1)
+    if (rows.length === RECLOCK_BATCH && last) {
+      await timers.schedule(tx, { kind: RECLOCK_TIMER, key: `${RECLOCK_TIMER}:${last.id}`, fireAt: now, payload: { afterId: last.id } })
+    }
+  }
+
+  timers.define(RECLOCK_TIMER, async (tx, timer) => { await reclock(tx, (timer.payload as { afterId: string | null }).afterId) })
   timers.define(ACCEPTANCE_TIMER, async (tx, timer) => { await deemAccepted(tx, (timer.payload as { caseId: string }).caseId) })
   timers.define(COLOUR_TIMER, async (tx, timer) => { await announceColour(tx, (timer.payload as { caseId: string }).caseId) })
   timers.define(PAUSE_LIMIT_TIMER, async (tx, timer) => { await reachPauseLimit(tx, (timer.payload as { caseId: string }).caseId) })
