@@ -177,8 +177,8 @@ export function createCasesService (deps: CasesDeps) {
    * Recomputes the clock of a case being changed in `tx` (with `changes` applied) in the same
    * update, and re-arms its colour timer. `pauses` may be given when known (none before acceptance).
    * With `step`, the step's progress line and audit entry are written too. All of it goes to the
-   * database in one round trip (statements on a transaction run in the order they were sent): a
-   * step's cost is mostly its round trips, and every clerk's step holds its case locked meanwhile.
+   * database in one round trip (statements on a transaction run in the order they were sent):
+   * each round trip wakes both processes, and the step holds its case locked meanwhile.
    */
   async function rewind (tx: Transaction, row: repo.CaseRow, now: Date, changes: Partial<repo.CaseInsert> = {}, pauses?: repo.PauseRow[], step?: Step): Promise<repo.CaseRow> {
     const next = { ...row, ...changes } as repo.CaseRow
