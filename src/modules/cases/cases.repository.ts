@@ -26,7 +26,7 @@ function inDepartments (column: typeof cases.departmentId | typeof rectification
 /** An instant as a query parameter (raw SQL takes no Date). */
 const instant = (at: Date) => sql`${at.toISOString()}::timestamptz`
 
-// every step of a case reads it and its materials, writes it and its progress line: these statements are hand-written
+// every step of a case reads it and its materials, writes it and its progress line: these statements are hand-written (lib/row-codec.ts)
 const caseCodec = rowCodec(cases)
 const materialCodec = rowCodec(caseMaterials)
 
@@ -47,9 +47,7 @@ export async function insertCase (db: Queryable, values: CaseInsert): Promise<Ca
 }
 
 export async function findCase (db: Queryable, id: string, lock?: 'update'): Promise<CaseRow | undefined> {
-  const rows = await db.execute<Record<string, unknown>>(lock
-    ? sql`select ${caseCodec.columns} from cases where id = ${id} for update`
-    : sql`select ${caseCodec.columns} from cases where id = ${id}`)
+  const rows = await db.execute<Record<string, unknown>>(sql`select ${caseCodec.columns} from cases where id = ${id}${lock ? sql` for update` : sql``}`)
   return rows[0] && caseCodec.read(rows[0])
 }
 
@@ -64,8 +62,8 @@ export async function findCaseByNotice (db: Queryable, noticeId: string): Promis
 }
 
 export async function updateCase (db: Queryable, id: string, values: Partial<CaseInsert>): Promise<CaseRow> {
-  const [row] = await db.update(cases).set(values).where(eq(cases.id, id)).returning()
-  return row!
+  const rows = await db.execute<Record<string, unknown>>(sql`update cases set ${caseCodec.assignments(values)} where id = ${id} returning ${caseCodec.columns}`)
+  return caseCodec.read(rows[0]!)
 }
 
 /** updateCase for callers that know the row they wrote (it returns nothing to map). */

@@ -207,7 +207,7 @@ export function createCasesService (deps: CasesDeps) {
     const colour = supervisionColour(calendar.current(), now, row.dueAt, row.warningWorkingDays)
     if (colour !== 'red') await timers.schedule(tx, { kind: COLOUR_TIMER, key: clockKey(row.id), fireAt: colour === 'yellow' ? row.dueAt : row.warnAt, payload: { caseId: row.id } })
     if (colour === 'green' || colour === row.announcedColour) return
-    await repo.updateCase(tx, row.id, { announcedColour: colour })
+    await repo.setCase(tx, row.id, { announcedColour: colour })
     const action = colour === 'red' ? 'case.overdue' : 'case.warning'
     await audit.append(tx, auditRecord(null, action, 'case', row.id, { number: row.number, departmentId: row.departmentId, dueAt: row.dueAt.toISOString() }))
     await broadcast(tx, row, action, { colour, dueAt: row.dueAt.toISOString() })
@@ -1172,7 +1172,7 @@ export function createCasesService (deps: CasesDeps) {
       const { dueAt, warnAt } = clockOf(row, own, now)
       if (dueAt?.getTime() === row.dueAt?.getTime() && warnAt?.getTime() === row.warnAt?.getTime()) continue
       const moved = await rewind(tx, row, now, {}, own, { actor: null, kind: 'deadline_recomputed', detail: (updated) => ({ from: row.dueAt?.toISOString() ?? null, to: updated.dueAt?.toISOString() ?? null }) })
-      nudge(moved)
+      nudge(moved) // sent 200 ms on, after this batch's commit as a rule; a lost nudge costs a dashboard one refresh
     }
     const last = rows.at(-1)
     if (rows.length === RECLOCK_BATCH && last) {
