@@ -2,7 +2,7 @@ import globals from 'globals'
 import neostandard from 'neostandard'
 
 export default [
-  ...neostandard({ ts: true, ignores: ['node_modules/**', 'data/**', 'schema/migrations/**', 'test/screenshots/**', '.tap/**'] }),
+  ...neostandard({ ts: true, ignores: ['node_modules/**', 'data/**', 'dist/**', 'schema/migrations/**', 'test/screenshots/**', '.tap/**'] }),
   // the small ES modules served to browsers
   { files: ['src/web/assets/**/*.js'], languageOptions: { globals: globals.browser } }
 ]

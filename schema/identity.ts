@@ -5,12 +5,14 @@ import { ROLES, SCOPE_TYPES } from '../src/lib/policy.ts'
 export const ACCOUNT_KINDS = ['person', 'organisation'] as const
 export const ACCOUNT_STATUSES = ['active', 'disabled'] as const
 export const AUTH_METHODS = ['password', 'certificate'] as const
+export const THROTTLE_SCOPES = ['account', 'client'] as const
 
 export const accountKind = pgEnum('account_kind', ACCOUNT_KINDS)
 export const accountStatus = pgEnum('account_status', ACCOUNT_STATUSES)
 export const roleName = pgEnum('role_name', ROLES)
 export const scopeType = pgEnum('scope_type', SCOPE_TYPES)
 export const authMethod = pgEnum('auth_method', AUTH_METHODS)
+export const throttleScope = pgEnum('throttle_scope', THROTTLE_SCOPES)
 
 export const accounts = pgTable('accounts', {
   id: uuid().primaryKey().defaultRandom(),
@@ -24,8 +26,6 @@ export const accounts = pgTable('accounts', {
   phone: text(),
   passwordHash: text(),
   mustChangePassword: boolean().notNull().default(false),
-  failedLogins: integer().notNull().default(0),
-  lockedUntil: timestamp({ withTimezone: true }),
   status: accountStatus().notNull().default('active'),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow()
@@ -63,3 +63,20 @@ export const sessions = pgTable('sessions', {
   ip: text(),
   userAgent: text()
 }, (t) => [index().on(t.accountId)])
+
+/**
+ * Failed password sign-ins per account name (known or not, so both behave alike) and per client
+ * address. After a number of failures each further attempt must wait a growing delay; a quiet
+ * period forgets the failures. Rows exist only while failures are remembered.
+ */
+export const signInThrottles = pgTable('sign_in_throttles', {
+  id: uuid().primaryKey().defaultRandom(),
+  scope: throttleScope().notNull(),
+  /** the normalised username (scope account) or the client address (scope client) */
+  key: text().notNull(),
+  failures: integer().notNull(),
+  firstFailureAt: timestamp({ withTimezone: true }).notNull(),
+  lastFailureAt: timestamp({ withTimezone: true }).notNull(),
+  /** attempts before this moment are refused unchecked (429) */
+  blockedUntil: timestamp({ withTimezone: true })
+}, (t) => [uniqueIndex().on(t.scope, t.key)])

@@ -26,6 +26,12 @@ export const openings = pgTable('openings', {
   kValue: text(),
   kDrawnBy: uuid().references(() => accounts.id),
   kDrawnAt: timestamp({ withTimezone: true }),
+  /** the supervisor's nonce is due by then (published at the freeze); afterwards the host may give it */
+  kDeadlineAt: timestamp({ withTimezone: true }),
+  /** the last colour announced for a nonce not yet given (yellow, red); null while green */
+  kAlarm: text(),
+  /** who gave the nonce: supervisor, or host (after the deadline) */
+  kDrawnAs: text(),
   frozenAt: timestamp({ withTimezone: true }),
   windowOpensAt: timestamp({ withTimezone: true }),
   windowEndsAt: timestamp({ withTimezone: true }),
@@ -39,7 +45,9 @@ export const openings = pgTable('openings', {
   videoUrl: text(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow()
 }, (t) => [
-  check('openings_pause_has_reason', sql`(${t.pausedAt} is null) = (${t.pauseReason} is null)`)
+  check('openings_pause_has_reason', sql`(${t.pausedAt} is null) = (${t.pauseReason} is null)`),
+  check('openings_k_alarm', sql`${t.kAlarm} in ('yellow', 'red')`),
+  check('openings_k_drawn_as', sql`${t.kDrawnAs} in ('supervisor', 'host')`)
 ])
 
 export const OPENING_BID_STATUSES = ['sealed', 'opened', 'failed', 'withdrawn'] as const

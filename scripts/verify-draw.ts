@@ -4,13 +4,19 @@
  *
  *   --commitment HEX      published before the draw
  *   --secret HEX          revealed after the draw
- *   --nonce TEXT          the supervisor's nonce, given at the draw
+ *   --nonce TEXT          the nonce given at the draw (by the supervisor, or by the host once the
+ *                         supervisor's deadline had passed: the computation is the same)
  *   --context TEXT        what was drawn, e.g. tender:<id>:k
  *   --coefficient MIN,MAX,STEP        a coefficient (e.g. 0.95,1.05,0.01), or
  *   --sample N --pool pool.json       N members of the published pool (a JSON array, in order)
  *
- * Prints { commitmentValid, seed, result } and exits 1 when the secret does not match the
- * commitment.
+ * or, for K, all of it from a published opening record (GET /api/openings/<id>/record/json):
+ *
+ *   --record record.json  takes the commitment, secret, nonce, context and range from the
+ *                         record's `coefficient` and also checks the K the record states
+ *
+ * Prints { commitmentValid, seed, result[, matchesRecord, drawnAs, deadline] } and exits 1 when
+ * the secret does not match the commitment or the record states another K.
  */
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
@@ -24,13 +30,40 @@ const { values } = parseArgs({
     context: { type: 'string' },
     coefficient: { type: 'string' },
     sample: { type: 'string' },
-    pool: { type: 'string' }
+    pool: { type: 'string' },
+    record: { type: 'string' }
   }
 })
 
 function usage (message: string): never {
-  process.stderr.write(`${message}\nusage: npm run verify-draw -- --commitment HEX --secret HEX --nonce TEXT --context TEXT (--coefficient MIN,MAX,STEP | --sample N --pool pool.json)\n`)
+  process.stderr.write(`${message}\nusage: npm run verify-draw -- --commitment HEX --secret HEX --nonce TEXT --context TEXT (--coefficient MIN,MAX,STEP | --sample N --pool pool.json)\n` +
+    '   or: npm run verify-draw -- --record opening-record.json\n')
   process.exit(2)
+}
+
+interface RecordedCoefficient {
+  value: string
+  commitment: string
+  secret: string
+  nonce: string
+  context: string
+  range?: { min: string, max: string, step: string }
+  drawnAs?: string | null
+  deadline?: string | null
+}
+
+let recorded: RecordedCoefficient | undefined
+if (values.record) {
+  const record = JSON.parse(await readFile(values.record, 'utf8')) as { format?: string, coefficient?: RecordedCoefficient | null }
+  if (record.format !== 'openhall-opening-record') usage('--record is an opening record (format openhall-opening-record)')
+  if (!record.coefficient) usage('the record states no coefficient K')
+  recorded = record.coefficient
+  values.commitment ??= recorded.commitment
+  values.secret ??= recorded.secret
+  values.nonce ??= recorded.nonce
+  values.context ??= recorded.context
+  // records published before the range was part of them: give it with --coefficient
+  if (recorded.range) values.coefficient ??= `${recorded.range.min},${recorded.range.max},${recorded.range.step}`
 }
 
 if (!values.commitment || !values.secret || values.nonce === undefined || !values.context) usage('missing an input')
@@ -48,5 +81,6 @@ if (values.coefficient) {
 } else {
   usage('say what was drawn: --coefficient or --sample with --pool')
 }
-process.stdout.write(`${JSON.stringify({ commitmentValid, seed: seed.toString('hex'), result }, null, 2)}\n`)
-process.exit(commitmentValid ? 0 : 1)
+const checked = recorded ? { matchesRecord: result === recorded.value, drawnAs: recorded.drawnAs ?? null, deadline: recorded.deadline ?? null } : {}
+process.stdout.write(`${JSON.stringify({ commitmentValid, seed: seed.toString('hex'), result, ...checked }, null, 2)}\n`)
+process.exit(commitmentValid && checked.matchesRecord !== false ? 0 : 1)

@@ -3,21 +3,21 @@
  * URL prefix), then the web pages. Reads like a table of contents.
  */
 import { readFileSync } from 'node:fs'
-import path from 'node:path'
 import websocket from '@fastify/websocket'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import type { Config } from './config.ts'
 import { loadDataDirSecrets } from './lib/data-dir.ts'
+import { startDatabaseServer, type DatabaseServer } from './lib/embedded-postgres.ts'
 import { createMasterKey } from './lib/master-key.ts'
 import auditPlugin from './plugins/audit.ts'
 import authPlugin from './plugins/auth.ts'
 import calendarPlugin from './plugins/calendar.ts'
 import clockPlugin from './plugins/clock.ts'
-import dbPlugin from './plugins/db.ts'
+import dbPlugin, { openDatabase } from './plugins/db.ts'
 import docsPlugin from './plugins/docs.ts'
-import errorsPlugin from './plugins/errors.ts'
+import errorsPlugin, { answerClientError, sendProblem, toProblem } from './plugins/errors.ts'
 import httpPlugin from './plugins/http.ts'
 import livePlugin from './plugins/live.ts'
 import pkiPlugin from './plugins/pki.ts'
@@ -63,6 +63,8 @@ export const REDACTED_PATHS = [
 export interface BuildOptions {
   /** where logs go (default stdout); an embedding process or a test can capture them */
   logStream?: DestinationStream
+  /** the database server when the caller already started it (src/server.ts does, to boot it while the app loads) */
+  databaseServer?: Promise<DatabaseServer>
 }
 
 export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
@@ -76,11 +78,21 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     trustProxy: config.trustProxy,
     requestIdHeader: false,
     genReqId: () => crypto.randomUUID(),
+    clientErrorHandler: answerClientError,
+    // the router's own refusals (a path that is not valid UTF-8, a parameter over maxParamLength)
+    // come before any route and its error handler: they too leave as problem+json
+    frameworkErrors: (error, request, reply) => { sendProblem(reply, toProblem(error, request)) },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const secrets = await loadDataDirSecrets(config.dataDir)
   const masterKey = createMasterKey(config.masterKey ?? secrets.masterKey)
+
+  // before any plugin, outside avvio's plugin timeout: a cold initdb on a loaded machine outlasts it
+  const databaseServer = await (options.databaseServer ??
+    startDatabaseServer(config, secrets.embeddedPgPassword, { log: (message) => app.log.debug({ component: 'postgres' }, message.trim()) }))
+  if (databaseServer.embedded) app.log.info(databaseServer.embedded, 'embedded PostgreSQL ready')
+  const db = await openDatabase(databaseServer, config.database.poolMax)
 
   // platform: one decorator each, in dependency order
   await app.register(errorsPlugin)
@@ -88,11 +100,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
   await app.register(servicesPlugin)
   await app.register(clockPlugin)
-  await app.register(dbPlugin, {
-    url: config.database.url,
-    poolMax: config.database.poolMax,
-    embedded: { dir: path.join(config.dataDir, 'pg'), password: secrets.embeddedPgPassword, port: config.database.embeddedPort }
-  })
+  await app.register(dbPlugin, { db, server: databaseServer })
   await app.register(storagePlugin, { storage: config.storage, linkBase: `${config.publicUrl}/api/blobs`, linkSecret: masterKey.derive('download-links') })
   await app.register(timersPlugin)
   await app.register(authPlugin, {

@@ -3,6 +3,7 @@
  * embedded mode (private PostgreSQL under DATA_DIR, blobs on disk); a bad value stops the start
  * with one line naming the variable.
  */
+import { isIP } from 'node:net'
 import path from 'node:path'
 import { Type, type Static } from 'typebox'
 import { Value } from 'typebox/value'
@@ -16,7 +17,8 @@ const EnvSchema = Type.Object({
   PORT: Type.Optional(Port),
   HOST: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
   PUBLIC_URL: Type.Optional(Url),
-  TRUST_PROXY: Type.Optional(Bool),
+  /** true (a proxy on this machine) or the proxies' addresses / CIDRs, comma-separated */
+  TRUST_PROXY: Type.Optional(Type.String({ pattern: '^(true|false|1|0|[0-9A-Fa-f.:/]+(,[0-9A-Fa-f.:/]+)*)$', maxLength: 1024 })),
   DATA_DIR: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
   LOG_LEVEL: Type.Optional(Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', maxLength: 2048 })),
@@ -63,7 +65,11 @@ export interface Config {
   host: string
   port: number
   publicUrl: string
-  trustProxy: boolean
+  /**
+   * Addresses whose X-Forwarded-For is believed (false: none). The client is the first address,
+   * from the right, that is not one of them, so a header forged by the client itself is ignored.
+   */
+  trustProxy: false | string[]
   dataDir: string
   logLevel: string
   database: { url: string | undefined, poolMax: number, embeddedPort: number }
@@ -138,7 +144,7 @@ function toConfig (env: Env): Config {
     host,
     port,
     publicUrl,
-    trustProxy: flag(env.TRUST_PROXY, false),
+    trustProxy: trustedProxies(env.TRUST_PROXY),
     dataDir,
     logLevel: env.LOG_LEVEL ?? 'info',
     database: { url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX ?? 10, embeddedPort: env.EMBEDDED_PG_PORT ?? 0 },
@@ -168,6 +174,19 @@ function toConfig (env: Env): Config {
       simulatedBank: flag(env.SIMULATED_BANK, false)
     }
   }
+}
+
+/** `true` means a reverse proxy on this machine (deploy/nginx): loopback only, never any address. */
+function trustedProxies (value: string | undefined): Config['trustProxy'] {
+  if (value === undefined || value === 'false' || value === '0') return false
+  if (value === 'true' || value === '1') return ['loopback']
+  const proxies = value.split(',')
+  const invalid = proxies.find((entry) => {
+    const [address = '', bits] = entry.split('/')
+    return isIP(address) === 0 || (bits !== undefined && !/^[0-9]{1,3}$/.test(bits))
+  })
+  if (invalid) throw new ConfigError('TRUST_PROXY', `must be true, false or the proxies' addresses / CIDRs (got ${JSON.stringify(value)})`)
+  return proxies
 }
 
 function toStorageConfig (env: Env, dataDir: string): Config['storage'] {

@@ -1,11 +1,16 @@
 /**
  * Entry point: read the configuration, build the app, listen, and shut down gracefully
  * (stop accepting, drain, close the pool, then stop the embedded PostgreSQL).
+ *
+ * The database server boots first (initdb on a first start, then PostgreSQL's own start, in
+ * child processes) while this thread loads the app's modules, so the two overlap instead of
+ * adding up; the app is therefore imported only after the boot has begun.
  */
 import { pathToFileURL } from 'node:url'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from './app.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
+import { loadDataDirSecrets } from './lib/data-dir.ts'
+import { startDatabaseServer } from './lib/embedded-postgres.ts'
 
 export interface StartOptions {
   /** runs after the server listens, e.g. the demo county seed */
@@ -33,7 +38,23 @@ export async function startServer (options: StartOptions = {}): Promise<FastifyI
     throw error
   }
 
-  const app = await buildApp(config)
+  const secrets = await loadDataDirSecrets(config.dataDir)
+  // PostgreSQL's lines (debug) wait for the app's logger
+  const early: string[] = []
+  let logPostgres = (message: string) => { early.push(message) }
+  let running = () => {}
+  const postgresRuns = new Promise<void>((resolve) => { running = resolve })
+  const databaseServer = startDatabaseServer(config, secrets.embeddedPgPassword, { log: (message) => logPostgres(message), onRunning: running })
+  // buildApp awaits it; until then an early failure must not count as an unhandled rejection
+  databaseServer.catch(() => {})
+  // Loading the app keeps this thread busy for a while, and starting initdb or PostgreSQL needs
+  // it (checks, child processes): so the load begins once they run, or once the server is
+  // known (DATABASE_URL, a server shared with another process) or failed.
+  await Promise.race([postgresRuns, databaseServer.then(() => {}, () => {})])
+  const { buildApp } = await import('./app.ts')
+  const app = await buildApp(config, { databaseServer })
+  logPostgres = (message) => app.log.debug({ component: 'postgres' }, message.trim())
+  for (const message of early.splice(0)) logPostgres(message)
   let shuttingDown = false
   const shutdown = (signal: string) => {
     if (shuttingDown) return

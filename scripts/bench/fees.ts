@@ -50,7 +50,7 @@ async function call (app: FastifyInstance, authorization: string, method: 'GET' 
   return response.json()
 }
 
-async function feeAndBank (app: FastifyInstance, staff: Staff, bankCode: string) {
+export async function feeAndBank (app: FastifyInstance, staff: Staff, bankCode: string) {
   const code = `BENCH-${bankCode.toUpperCase()}`
   const item = await call(app, staff.admin, 'POST', '/api/fee-items', {
     code,

@@ -36,7 +36,7 @@ import { bidderKey, createBidders, createDesk, percentile, pooled, publishTender
 
 const MiB = 1024 * 1024
 /** Events sent before the measured ones in every fan-out round, not measured (watch-client.ts). */
-const WARM_UP = 3
+export const WARM_UP = 3
 /** Sub-millisecond wall clock, comparable with the child processes' (they use the same). */
 const wallNow = () => performance.timeOrigin + performance.now()
 
@@ -110,7 +110,7 @@ export interface FanoutSide {
 }
 
 /** An event's data, shaped like opening.bid_decrypted; `n` tells the watcher which event it is. */
-function tickData (n: number): Record<string, unknown> {
+export function tickData (n: number): Record<string, unknown> {
   return {
     n,
     bidderId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
@@ -141,13 +141,13 @@ function sideOf (result: WatchResult, reference: number[], subscribeMs: number, 
 }
 
 /** `data` holds the warm-up events (negative n) first, then the measured ones. */
-interface FanoutOptions { watchers: number, spacingMs: number, warmUp: number, data: Array<Record<string, unknown>>, timeoutMs: number }
+export interface FanoutOptions { watchers: number, spacingMs: number, warmUp: number, data: Array<Record<string, unknown>>, timeoutMs: number }
 
 const watchJob = (options: FanoutOptions, url: string, room: string, since: number): WatchJob =>
   ({ url, room, since, count: options.watchers, warmUp: options.warmUp, events: options.data.length - options.warmUp, timeoutMs: options.timeoutMs })
 
 /** One round against the bare ws server, in a fresh process. */
-async function bareRound (room: string, options: FanoutOptions): Promise<FanoutSide> {
+export async function bareRound (room: string, options: FanoutOptions): Promise<FanoutSide> {
   const server = spawnScript('bare-ws-server.ts', [JSON.stringify({ room, spacingMs: options.spacingMs, data: options.data })])
   const line = jsonLines(server, 'bare ws server')
   try {
@@ -171,7 +171,7 @@ async function bareRound (room: string, options: FanoutOptions): Promise<FanoutS
  * when the transaction's promise resolves (the NOTIFY is delivered only then, so nothing earlier
  * could be fanned out); `sentAt` in the data is the time before the transaction began.
  */
-async function appRound (app: FastifyInstance, appUrl: string, room: string, options: FanoutOptions): Promise<FanoutSide & { fromSendP99: number }> {
+export async function appRound (app: FastifyInstance, appUrl: string, room: string, options: FanoutOptions): Promise<FanoutSide & { fromSendP99: number }> {
   const [head] = await app.db.$client`select head_seq from rooms where id = ${room}` as Array<{ head_seq: number }>
   const before = memoryNow()
   const watchers = startWatchers(watchJob(options, `${appUrl.replace(/^http/, 'ws')}/api/live`, room, head?.head_seq ?? 0))
@@ -233,12 +233,12 @@ export async function measureOpeningFanout (app: FastifyInstance, appUrl: string
 // ---------------------------------------------------------------------------------------------
 // reveal-burst
 
-interface SealedInMemory { bytes: Buffer, signature: Uint8Array, contentKey: string, nonce: string, priceFen: string }
+export interface SealedInMemory { bytes: Buffer, signature: Uint8Array, contentKey: string, nonce: string, priceFen: string }
 
 async function * single (bytes: Uint8Array) { yield bytes }
 
 /** Seals `document` for the tender as the bidder client does, keeping the package in memory. */
-async function seal (bidder: Bidder, tenderCode: string, index: number, document: Buffer): Promise<SealedInMemory> {
+export async function seal (bidder: Bidder, tenderCode: string, index: number, document: Buffer): Promise<SealedInMemory> {
   const signer = nodeSigner(bidder.certificate, bidderKey())
   const priceFen = String(1_200_000_000 + index * 10_000)
   const sealed = await sealBid({
@@ -256,7 +256,7 @@ async function seal (bidder: Bidder, tenderCode: string, index: number, document
 }
 
 /** The bid through the real route: the outer signature part first, as the bidder client sends it. */
-async function submit (app: FastifyInstance, bidder: Bidder, tenderId: string, sealed: SealedInMemory, index: number): Promise<string> {
+export async function submit (app: FastifyInstance, bidder: Bidder, tenderId: string, sealed: SealedInMemory, index: number): Promise<string> {
   const boundary = `----openhall-bench-${RUN}-${index}`
   const part = (name: string, fileName: string) => Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`)
   const payload = Buffer.concat([part('signature', 'bid.ohsb.p7s'), sealed.signature, Buffer.from('\r\n'), part('package', 'bid.ohsb'), sealed.bytes, Buffer.from(`\r\n--${boundary}--\r\n`)])
@@ -276,7 +276,7 @@ async function submit (app: FastifyInstance, bidder: Bidder, tenderId: string, s
  * challenges are rate-limited per address (60 a minute), which bidders in their own offices never
  * reach, and one address for all of them would make setup wait minutes.
  */
-async function certificateSession (app: FastifyInstance, bidder: Bidder, index: number): Promise<string> {
+export async function certificateSession (app: FastifyInstance, bidder: Bidder, index: number): Promise<string> {
   const remoteAddress = `198.18.${Math.floor(index / 250)}.${(index % 250) + 1}`
   const challenge = await app.inject({ method: 'POST', url: '/api/pki/challenges', remoteAddress })
   if (challenge.statusCode !== 201) throw new Error(`challenge: ${challenge.statusCode} ${challenge.body}`)
@@ -292,7 +292,7 @@ async function certificateSession (app: FastifyInstance, bidder: Bidder, index: 
  * fires the deadline timer, as the tests do; returns the function that puts the clock back. The
  * freeze opens the decryption window at once (no K declared).
  */
-async function passDeadline (app: FastifyInstance, tenderId: string, bidDeadline: Date): Promise<() => void> {
+export async function passDeadline (app: FastifyInstance, tenderId: string, bidDeadline: Date): Promise<() => void> {
   const realNow = app.clock.now
   const offset = bidDeadline.getTime() + 1000 - Date.now()
   app.clock.now = () => new Date(Date.now() + offset)
@@ -312,7 +312,7 @@ async function passDeadline (app: FastifyInstance, tenderId: string, bidDeadline
   }
 }
 
-async function openingState (app: FastifyInstance, tenderId: string): Promise<{ state: string, bids: unknown[], record: unknown }> {
+export async function openingState (app: FastifyInstance, tenderId: string): Promise<{ state: string, bids: unknown[], record: unknown }> {
   const response = await app.inject({ method: 'GET', url: `/api/openings/${tenderId}` })
   if (response.statusCode !== 200) throw new Error(`opening: ${response.statusCode} ${response.body}`)
   return response.json()

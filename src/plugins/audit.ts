@@ -10,8 +10,9 @@
  * signed with the platform's Ed25519 audit key sealed under the master key.
  */
 import { generateKeyPairSync, sign, verify as verifySignature } from 'node:crypto'
-import { asc, eq, sql } from 'drizzle-orm'
+import { asc, sql } from 'drizzle-orm'
 import fp from 'fastify-plugin'
+import type { TransactionSql } from 'postgres'
 import { auditCheckpointHeads, auditCheckpoints, auditStreams } from '../../schema/index.ts'
 import {
   CHAIN_PREFIX, GENESIS_HASH, StreamVerifier, canonicalPayload, checkpointHash, entryDigest,
@@ -19,7 +20,7 @@ import {
 } from '../lib/audit-chain.ts'
 import type { Actor } from '../lib/actor.ts'
 import type { MasterKey } from '../lib/master-key.ts'
-import type { Database, Queryable, Transaction } from './db.ts'
+import { driverOf, inSnapshot, type Database, type Queryable, type Transaction } from './db.ts'
 import { ensurePlatformKey, findPlatformKey, type PlatformKey } from './platform-keys.ts'
 
 export interface AuditRecord {
@@ -35,6 +36,7 @@ export interface AuditRecord {
 
 export interface AuditReport {
   intact: boolean
+  /** when the verified snapshot was taken (database clock): entries committed later are not covered */
   checkedAt: string
   streams: number
   entries: number
@@ -161,33 +163,46 @@ export function createAudit (db: Database, key: SigningKey): Audit {
     }
   }
 
+  /**
+   * Re-computes every checkpoint and chain from one snapshot of the log. The checkpoints, the
+   * stream heads and the entries must be read at one moment: read apart, a head from before a
+   * commit compared with entries from after it looks exactly like tampering.
+   */
   async function verify (): Promise<AuditReport> {
+    return inSnapshot(db, (tx, takenAt) => verifySnapshot(tx, takenAt))
+  }
+
+  async function verifySnapshot (tx: Transaction, takenAt: Date): Promise<AuditReport> {
     const report: AuditReport = {
-      intact: true, checkedAt: new Date().toISOString(), streams: 0, entries: 0, checkpoints: 0, entriesAfterLastCheckpoint: 0, firstBreak: null
+      intact: true, checkedAt: takenAt.toISOString(), streams: 0, entries: 0, checkpoints: 0, entriesAfterLastCheckpoint: 0, firstBreak: null
     }
     const fail = (found: AuditBreak) => ({ ...report, intact: false, firstBreak: found })
 
     // 1. checkpoints: chained, signed, and their heads remembered per stream
     const anchored = new Map<string, { seq: number, hash: string, checkpoint: number }>()
     let previousHash = GENESIS_HASH
-    const checkpoints = await db.select().from(auditCheckpoints).orderBy(asc(auditCheckpoints.number))
-    for (const checkpoint of checkpoints) {
-      const heads = await db.select({ stream: auditCheckpointHeads.stream, seq: auditCheckpointHeads.seq, hash: auditCheckpointHeads.hash })
-        .from(auditCheckpointHeads).where(eq(auditCheckpointHeads.checkpoint, checkpoint.number))
-      const expected = checkpointHash({ number: checkpoint.number, previousHash, createdAt: checkpoint.createdAt.toISOString(), heads })
-      if (checkpoint.previousHash !== previousHash || checkpoint.hash !== expected || checkpoint.number !== report.checkpoints + 1) {
-        return fail({ reason: 'checkpoint_altered', checkpoint: checkpoint.number })
+    const checkpoints = await tx.select().from(auditCheckpoints).orderBy(asc(auditCheckpoints.number))
+    const checkpointHeads = readCheckpointHeads(driverOf(tx))
+    try {
+      for (const checkpoint of checkpoints) {
+        const heads = await checkpointHeads.of(checkpoint.number)
+        const expected = checkpointHash({ number: checkpoint.number, previousHash, createdAt: checkpoint.createdAt.toISOString(), heads })
+        if (checkpoint.previousHash !== previousHash || checkpoint.hash !== expected || checkpoint.number !== report.checkpoints + 1) {
+          return fail({ reason: 'checkpoint_altered', checkpoint: checkpoint.number })
+        }
+        if (!checkSignature(checkpoint.hash, checkpoint.signature)) {
+          return fail({ reason: 'checkpoint_signature_invalid', checkpoint: checkpoint.number })
+        }
+        for (const head of heads) anchored.set(head.stream, { seq: head.seq, hash: head.hash, checkpoint: checkpoint.number })
+        previousHash = checkpoint.hash
+        report.checkpoints++
       }
-      if (!checkSignature(checkpoint.hash, checkpoint.signature)) {
-        return fail({ reason: 'checkpoint_signature_invalid', checkpoint: checkpoint.number })
-      }
-      for (const head of heads) anchored.set(head.stream, { seq: head.seq, hash: head.hash, checkpoint: checkpoint.number })
-      previousHash = checkpoint.hash
-      report.checkpoints++
+    } finally {
+      checkpointHeads.close()
     }
 
     // 2. every stream's chain, read in (stream, seq) order with constant memory per stream
-    const heads = new Map((await db.select().from(auditStreams)).map((row) => [row.stream, row]))
+    const heads = new Map((await tx.select().from(auditStreams)).map((row) => [row.stream, row]))
     const seen = new Set<string>()
     let current = null as StreamVerifier | null
     const finish = (verifier: StreamVerifier): AuditBreak | null => {
@@ -197,7 +212,7 @@ export function createAudit (db: Database, key: SigningKey): Audit {
       report.streams++
       return null
     }
-    const cursor = db.$client<Array<{
+    const cursor = driverOf(tx)<Array<{
       id: string,
       stream: string,
       seq: number,
@@ -261,6 +276,41 @@ export function createAudit (db: Database, key: SigningKey): Audit {
   }
 
   return { append, checkpoint, verify, keyId: key.keyId, publicKeyPem: key.publicKeyPem }
+}
+
+/**
+ * The heads each checkpoint lists, asked for in ascending checkpoint order and served from one
+ * ordered read through a cursor: a year of checkpoints is one query, not one per checkpoint, and
+ * memory holds one checkpoint's heads. Heads of a checkpoint that is not asked for are skipped.
+ */
+function readCheckpointHeads (driver: TransactionSql) {
+  const rows = driver<Array<{ checkpoint: number, stream: string, seq: number, hash: string }>>`
+    select checkpoint, stream, seq, hash from audit_checkpoint_heads order by checkpoint`.cursor(1000)[Symbol.asyncIterator]()
+  let batch: Array<{ checkpoint: number, stream: string, seq: number, hash: string }> = []
+  let index = 0
+  let finished = false
+  async function peek () {
+    while (index >= batch.length && !finished) {
+      const next = await rows.next()
+      if (next.done) finished = true
+      else [batch, index] = [next.value, 0]
+    }
+    return batch[index]
+  }
+  return {
+    async of (checkpoint: number): Promise<CheckpointHead[]> {
+      const heads: CheckpointHead[] = []
+      for (let row = await peek(); row && row.checkpoint <= checkpoint; row = await peek()) {
+        index++
+        if (row.checkpoint === checkpoint) heads.push({ stream: row.stream, seq: row.seq, hash: row.hash })
+      }
+      return heads
+    },
+    /** ends the read early (a break was found), so the transaction can finish */
+    close () {
+      if (!finished) rows.return?.()
+    }
+  }
 }
 
 export interface AuditPluginOptions {

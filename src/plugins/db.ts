@@ -3,15 +3,20 @@
  * uses that server; without it, it starts its private PostgreSQL under DATA_DIR/pg. Migrations
  * from schema/migrations run at start under an advisory lock, so instances starting together
  * migrate once. The raw driver is `app.db.$client` (LISTEN/NOTIFY, advisory locks).
+ *
+ * The server's start and the migrations (openDatabase) run before the plugin is registered, not
+ * inside it: a cold initdb on a loaded machine outlasts avvio's plugin timeout, and the server
+ * may be started early, while the app's modules load (src/server.ts).
  */
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { sql } from 'drizzle-orm'
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import { migrate } from 'drizzle-orm/postgres-js/migrator'
 import fp from 'fastify-plugin'
 import postgres from 'postgres'
 import * as schema from '../../schema/index.ts'
-import { startEmbeddedPostgres } from '../lib/embedded-postgres.ts'
+import type { DatabaseServer } from '../lib/embedded-postgres.ts'
 
 export type Database = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql }
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0]
@@ -28,9 +33,10 @@ export const MIGRATIONS_FOLDER = path.join(path.dirname(fileURLToPath(import.met
 const MIGRATION_LOCK = 7_260_001
 
 export interface DbPluginOptions {
-  url: string | undefined
-  poolMax: number
-  embedded: { dir: string, password: string, port: number }
+  /** a pool over a migrated database (openDatabase) */
+  db: Database
+  /** what the pool runs on; stopped after the pool has closed */
+  server: DatabaseServer
 }
 
 type Unsafe = (query: string, args?: unknown[], options?: { prepare?: boolean }) => unknown
@@ -110,26 +116,37 @@ export async function inTransaction<T> (db: Database, work: (tx: Transaction) =>
   }
 }
 
-export default fp<DbPluginOptions>(async function dbPlugin (app, options) {
-  let url = options.url
-  let stopEmbedded: (() => Promise<void>) | undefined
-  if (!url) {
-    const embedded = await startEmbeddedPostgres({
-      dir: options.embedded.dir,
-      password: options.embedded.password,
-      port: options.embedded.port,
-      database: 'openhall',
-      log: (message) => app.log.debug({ component: 'postgres' }, message.trim())
-    })
-    app.log.info({ port: embedded.port, dir: options.embedded.dir, owned: embedded.owned }, 'embedded PostgreSQL ready')
-    url = embedded.url
-    if (embedded.owned) stopEmbedded = embedded.stop
+/**
+ * Runs `work` over one consistent snapshot: a read-only REPEATABLE READ transaction, so a check
+ * that reads in several statements compares rows of one moment however many writers commit
+ * meanwhile (it never blocks them). `takenAt` is the database's clock when the snapshot was
+ * taken: what committed after it is not seen. Every check or report over live data reads this way.
+ */
+export async function inSnapshot<T> (db: Database, work: (tx: Transaction, takenAt: Date) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    // the first statement of a REPEATABLE READ transaction takes its snapshot
+    const [row] = await tx.execute<{ taken_at: string }>(sql`
+      select to_char(statement_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as taken_at`)
+    return work(tx, new Date(row!.taken_at))
+  }, { isolationLevel: 'repeatable read', accessMode: 'read only' })
+}
+
+/** Connects to the server and applies the pending migrations. */
+export async function openDatabase (server: DatabaseServer, poolMax: number): Promise<Database> {
+  const db = connect(server.url, poolMax)
+  try {
+    await runMigrations(db)
+  } catch (error) {
+    await db.$client.end({ timeout: 1 })
+    throw error
   }
-  const db = connect(url, options.poolMax)
-  await runMigrations(db)
+  return db
+}
+
+export default fp<DbPluginOptions>(async function dbPlugin (app, { db, server }) {
   app.decorate('db', db)
   app.addHook('onClose', async () => {
     await db.$client.end({ timeout: 5 })
-    if (stopEmbedded) await stopEmbedded()
+    await server.stop()
   })
 }, { name: 'db' })

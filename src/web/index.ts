@@ -11,7 +11,8 @@ import fastifyStatic from '@fastify/static'
 import view from '@fastify/view'
 import { Eta } from 'eta'
 import type { FastifyError, FastifyPluginAsync } from 'fastify'
-import { toProblem } from '../plugins/errors.ts'
+import { RETRY_AFTER_SECONDS, toProblem } from '../plugins/errors.ts'
+import { hasMessage } from './i18n.ts'
 import { adminPages } from './pages/admin.pages.ts'
 import { approvalsPages } from './pages/approvals.pages.ts'
 import { auditPages } from './pages/audit.pages.ts'
@@ -26,6 +27,7 @@ import { shellPages } from './pages/shell.pages.ts'
 import { simulatedBankPages } from './pages/simulated-bank.pages.ts'
 import { openingsPages } from './pages/openings.pages.ts'
 import { tradingPages } from './pages/trading.pages.ts'
+import { throttlesPages } from './pages/throttles.pages.ts'
 import { pageContext, renderPage } from './render.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -55,18 +57,25 @@ export const webModule: FastifyPluginAsync<WebOptions> = async (app, options) =>
       return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`)
     }
     if (problem.code === 'PASSWORD_CHANGE_REQUIRED') return reply.redirect('/account/password')
-    if (problem.status >= 500) request.log.error({ err: error }, 'page failed')
+    if (problem.status === 503) request.log.warn({ code: problem.code, err: error }, 'page refused while degraded')
+    else if (problem.status >= 500) request.log.error({ err: error }, 'page failed')
     else request.log.info({ code: problem.code, status: problem.status }, 'page refused')
     const { t } = pageContext(request)
+    // a code with words in the catalogue speaks the reader's language; the service's detail is English
+    const known = `errors.${problem.code}`
     const message = problem.status === 404
       ? t('error.notFound')
-      : problem.status === 403 ? t('error.forbidden') : problem.status >= 500 ? t('error.internal', { requestId: problem.requestId }) : problem.detail
+      : problem.status === 403
+        ? t('error.forbidden')
+        : hasMessage(known) ? t(known) : problem.status >= 500 ? t('error.internal', { requestId: problem.requestId }) : problem.detail
+    if (problem.status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS))
     reply.code(problem.status)
     return renderPage(request, reply, 'error', { titleKey: 'error.title', status: problem.status, message })
   })
 
   await app.register(shellPages, { cookieName: app.auth.cookieName, secureCookie: options.secureCookie, signInPerMinute: options.signInPerMinute })
   await app.register(adminPages)
+  await app.register(throttlesPages)
   await app.register(auditPages)
   await app.register(noticesPages)
   await app.register(pkiPages)

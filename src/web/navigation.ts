@@ -34,6 +34,7 @@ export const NAVIGATION: NavItem[] = [
   { href: '/admin/catalogue', labelKey: 'catalogue.nav.admin', actions: ['catalogue.draft'] },
   { href: '/admin/catalogue/changes', labelKey: 'catalogue.nav.changes', actions: ['catalogue.approve'] },
   { href: '/admin/accounts', labelKey: 'nav.accounts', actions: ['accounts.read'] },
+  { href: '/admin/sign-in-throttles', labelKey: 'nav.throttles', actions: ['accounts.throttles'] },
   { href: '/admin/departments', labelKey: 'nav.departments', actions: ['departments.manage', 'windows.manage'] },
   { href: '/admin/calendar', labelKey: 'nav.calendar', actions: ['calendar.manage'] },
   { href: '/admin/trust', labelKey: 'nav.trust', actions: ['trust.manage'] },

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { createSignedData } from '../../src/lib/cms/index.ts'
 import { nodeCrypto, nodeSigner } from '../../src/lib/pki/node-crypto.ts'
 import { toHex } from '../../src/lib/sealed-bid/index.ts'
+import type { RegisterProject } from '../../src/modules/projects/projects.schemas.ts'
 import type { CreateTender } from '../../src/modules/tenders/tenders.schemas.ts'
 import { supervisor, type TestUser } from './accounts.ts'
 import { bidderWithCertificate, passDeadline, publishedTender, registerFor, sealedPackage, submitBid, tradingDesk, type TestBidder, type TradingDesk } from './trading.ts'
@@ -32,9 +33,9 @@ export interface OpeningSetup {
 }
 
 /** A published tender with one sealed bid per price, still before its deadline. */
-export async function tenderWithBids (app: FastifyInstance, prices: string[], overrides: Partial<CreateTender> = {}, options: { recipients?: (tender: OpeningSetup['tender']) => Uint8Array[] } = {}): Promise<OpeningSetup> {
+export async function tenderWithBids (app: FastifyInstance, prices: string[], overrides: Partial<CreateTender> = {}, options: { recipients?: (tender: OpeningSetup['tender']) => Uint8Array[], project?: Partial<RegisterProject> } = {}): Promise<OpeningSetup> {
   const desk = await tradingDesk(app)
-  const tender = await publishedTender(app, desk, overrides)
+  const tender = await publishedTender(app, desk, overrides, { project: options.project })
   const bidders: OpeningBidder[] = []
   for (const [index, priceFen] of prices.entries()) {
     const bidder = await bidderWithCertificate(app, `bidder_${index}_${randomBytes(3).toString('hex')}`)

@@ -91,9 +91,9 @@ export async function uploadDocument (app: FastifyInstance, user: TestUser, tend
 }
 
 /** A drafted tender with its documents uploaded, then published. */
-export async function publishedTender (app: FastifyInstance, desk: TradingDesk, overrides: Partial<CreateTender> = {}, options: { venueId?: string } = {}) {
+export async function publishedTender (app: FastifyInstance, desk: TradingDesk, overrides: Partial<CreateTender> = {}, options: { venueId?: string, project?: Partial<RegisterProject> } = {}) {
   const input = tenderInput(app, '', overrides)
-  const project = await acceptedProject(app, desk, { openingAt: input.bidDeadline, venueId: options.venueId })
+  const project = await acceptedProject(app, desk, { openingAt: input.bidDeadline, venueId: options.venueId, project: options.project })
   const drafted = await app.inject({ method: 'POST', url: '/api/tenders', headers: desk.agency.headers, payload: { ...input, projectId: project.id } })
   if (drafted.statusCode !== 201) throw new Error(`draft: ${drafted.body}`)
   const tenderId = drafted.json().id as string

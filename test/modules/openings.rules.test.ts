@@ -1,5 +1,8 @@
 import t from 'tap'
-import { art31Outcome, canMove, confirmationDeadline, escrowCanRemedy, isRetryable, recordRows, referencePriceFen, revealProblem, signInOpensAt } from '../../src/modules/openings/openings.rules.ts'
+import {
+  art31Outcome, canMove, confirmationDeadline, drawColour, escrowCanRemedy, failureAtWindowEnd, isRetryable, kNonceDeadline, kWarningAt, mayGiveNonce, recordRows, referencePriceFen,
+  revealProblem, signInOpensAt
+} from '../../src/modules/openings/openings.rules.ts'
 
 t.test('the opening room moves forward only', async (t) => {
   t.ok(canMove('sign_in', 'frozen'))
@@ -55,4 +58,26 @@ t.test('the reference price is the mean of the opened prices times K, exact to t
   t.equal(referencePriceFen([100n, 101n], '0.95'), 95n, '95.475 rounds to 95')
   t.equal(referencePriceFen([1n, 2n], '1.0'), 2n, '1.5 rounds half up')
   t.equal(referencePriceFen([], '1.02'), null)
+})
+
+t.test('a bid still sealed at the window\'s end is judged by its final state', async (t) => {
+  t.equal(failureAtWindowEnd(null), 'not_revealed')
+  t.equal(failureAtWindowEnd('wrong_key'), 'not_revealed', 'a wrong key tried once and not followed up: not revealed')
+  t.ok(escrowCanRemedy(failureAtWindowEnd('wrong_key')), 'so the declared remedy applies to it as to a silent bidder')
+  t.equal(failureAtWindowEnd('platform_fault'), 'platform_fault', 'the platform\'s fault stays the platform\'s (deemed withdrawn)')
+})
+
+t.test('K\'s nonce: due 15 minutes after the freeze, yellow 5 minutes before, red from the deadline; the host may give it only when red', async (t) => {
+  const frozenAt = new Date('2026-12-17T01:30:00Z')
+  const deadline = kNonceDeadline(frozenAt)
+  t.same(deadline, new Date('2026-12-17T01:45:00Z'))
+  t.same(kWarningAt(deadline), new Date('2026-12-17T01:40:00Z'))
+  t.equal(drawColour(deadline, new Date('2026-12-17T01:39:59.999Z')), 'green')
+  t.equal(drawColour(deadline, new Date('2026-12-17T01:40:00Z')), 'yellow')
+  t.equal(drawColour(deadline, new Date('2026-12-17T01:44:59.999Z')), 'yellow')
+  t.equal(drawColour(deadline, deadline), 'red', 'the deadline itself is late')
+  t.ok(mayGiveNonce('supervisor', deadline, new Date('2026-12-17T01:31:00Z')))
+  t.ok(mayGiveNonce('supervisor', deadline, new Date('2026-12-17T02:31:00Z')), 'the supervisor may still give it late')
+  t.notOk(mayGiveNonce('host', deadline, new Date('2026-12-17T01:44:59Z')))
+  t.ok(mayGiveNonce('host', deadline, deadline))
 })

@@ -37,24 +37,7 @@ t.test('the token is stored only as a hash', async (t) => {
   t.notMatch(JSON.stringify(rows), user.token.slice(4))
 })
 
-t.test('wrong passwords are counted, then the account locks; unknown users look the same', async (t) => {
-  const { app } = await buildTestApp(t, { env: { LOGIN_MAX_FAILURES: '3', LOGIN_LOCKOUT_MINUTES: '10' } })
-  await createUser(app, { username: 'li.lei' })
-  const attempt = (password: string, username = 'li.lei') =>
-    app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } })
-
-  t.equal((await attempt('nope')).json().code, 'INVALID_CREDENTIALS')
-  t.equal((await attempt('nope', 'nobody')).json().code, 'INVALID_CREDENTIALS')
-  t.equal((await attempt('nope')).json().code, 'INVALID_CREDENTIALS')
-  const third = await attempt('nope')
-  t.equal(third.statusCode, 423)
-  t.equal(third.json().code, 'ACCOUNT_LOCKED')
-  const correctButLocked = await attempt(TEST_PASSWORD)
-  t.equal(correctButLocked.statusCode, 423, 'the right password does not open a locked account')
-
-  const failures = await app.db.$client`select action from audit_entries where action = 'account.sign_in_failed'`
-  t.equal(failures.length, 3, 'each failure on a real account is audited')
-})
+// failed sign-ins and their throttling: sessions.throttling.test.ts
 
 t.test('sign-in is rate limited per client', async (t) => {
   const { app } = await buildTestApp(t, { env: { LOGIN_RATE_LIMIT_PER_MINUTE: '3' } })

@@ -17,8 +17,9 @@ export interface Running { child: ChildProcess, output: () => string, exited: Pr
 const children = new Set<ChildProcess>()
 tap.teardown(() => { for (const child of children) child.kill('SIGKILL') })
 
-export function startServer (env: Record<string, string>): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+/** `args` default to the sources through tsx; test/server.build.test.ts starts the compiled dist/server.js. */
+export function startServer (env: Record<string, string>, args = ['--import', 'tsx', 'src/server.ts']): Running {
+  const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })

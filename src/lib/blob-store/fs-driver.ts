@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { constants, createWriteStream } from 'node:fs'
-import { access, mkdir, open, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises'
+import { access, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, statfs } from 'node:fs/promises'
 import path from 'node:path'
 import type { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -27,6 +27,7 @@ import { BlobKeyInvalid, BlobNotFound, BlobRetained, BlobTooLarge, UploadPartInv
 import { constantTimeEqual, hmacSha256 } from '../crypto-bits.ts'
 import { ByteMeter, HashingStream, assertExpectedDigest, bufferChunks } from './hashing.ts'
 import { DEFAULT_CONTENT_TYPE, decodeMetadata, encodeMetadata } from './metadata.ts'
+import { StoreFull } from './availability.ts'
 import {
   MAX_PART_SIZE, assertValidKey, assertValidLinkLifetime, assertValidPartNumber, isValidKey,
   orderPartsForAssembly, resolveRange
@@ -46,6 +47,9 @@ export interface FsBlobStoreOptions {
 const STALE_STAGING_MS = 6 * 3_600_000
 
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+/** Below this much free space in the staging area the store reports itself not ready. */
+const MIN_FREE_BYTES = 1024 * 1024
 
 export function createFsBlobStore ({ root, linkBase, linkSecret, now = Date.now }: FsBlobStoreOptions): BlobStore {
   if (linkSecret.length === 0) throw new Error('createFsBlobStore needs a non-empty linkSecret')
@@ -339,6 +343,9 @@ export function createFsBlobStore ({ root, linkBase, linkSecret, now = Date.now 
   async function ping (): Promise<void> {
     await ensureLayout()
     await access(tmpDir, constants.W_OK)
+    // a writable directory on a full disk still refuses every upload: readiness must say so
+    const { bavail, bsize } = await statfs(tmpDir)
+    if (bavail * bsize < MIN_FREE_BYTES) throw new StoreFull()
   }
 
   return {

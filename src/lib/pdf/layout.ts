@@ -8,7 +8,6 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import PDFDocument from 'pdfkit'
 import QRCode from 'qrcode'
 import { amountInChineseWords, formatMoney, formatYuan } from '../money.ts'
 
@@ -92,8 +91,9 @@ export interface Sheet {
  * ID from the info dictionary, so a fixed CreationDate keeps output byte-identical for equal input.
  */
 export async function createSheet (info: DocumentInfo, continuation: Continuation): Promise<Sheet> {
-  const font = await loadFont()
-  const doc = new PDFDocument({
+  // imported here rather than at the top: pdfkit takes about a second to load, which the first document pays, not the start
+  const [font, { default: PDFDocument }] = await Promise.all([loadFont(), import('pdfkit')])
+  const doc: Doc = new PDFDocument({
     size: 'A4',
     margin: MARGIN,
     bufferPages: true,

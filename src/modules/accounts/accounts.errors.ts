@@ -15,4 +15,14 @@ export const CurrentPasswordWrong = createError('CURRENT_PASSWORD_WRONG', 'The c
 export const PasswordUnchanged = createError('PASSWORD_UNCHANGED', 'The new password must differ from the current one', 400)
 export const LastAdministrator = createError('LAST_ADMINISTRATOR', 'The hall must keep at least one active administrator', 409)
 export const InvalidCredentials = createError('INVALID_CREDENTIALS', 'Username or password is not correct', 401)
-export const AccountLocked = createError<'ACCOUNT_LOCKED', 423, [string]>('ACCOUNT_LOCKED', 'Too many failed sign-ins; try again after %s', 423)
+export const ThrottleNotFound = createError<'THROTTLE_NOT_FOUND', 404, [string]>('THROTTLE_NOT_FOUND', 'Sign-in throttle %s not found', 404)
+
+/** An attempt refused unchecked; the same for every account name, known or not. */
+export class SignInThrottled extends createError<'SIGN_IN_THROTTLED', 429, [number]>('SIGN_IN_THROTTLED', 'Too many failed sign-ins; try again in %d seconds', 429) {
+  /** sent as Retry-After */
+  readonly retryAfterSeconds: number
+  constructor (seconds: number) {
+    super(seconds)
+    this.retryAfterSeconds = seconds
+  }
+}

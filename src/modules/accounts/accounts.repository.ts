@@ -1,5 +1,5 @@
-import { and, asc, count, eq, ilike, inArray, isNull, or, sql } from 'drizzle-orm'
-import { accounts, roleGrants } from '../../../schema/index.ts'
+import { and, asc, count, desc, eq, gt, ilike, inArray, isNull, lte, or, sql } from 'drizzle-orm'
+import { accounts, roleGrants, signInThrottles } from '../../../schema/index.ts'
 import type { Role } from '../../lib/policy.ts'
 import type { Queryable } from '../../plugins/db.ts'
 
@@ -12,7 +12,7 @@ export async function findAccount (db: Queryable, id: string, options: { forUpda
   return row
 }
 
-/** What an account view shows: never the password hash or the sign-in counters. */
+/** What an account view shows: never the password hash. */
 const accountViewColumns = {
   id: accounts.id,
   kind: accounts.kind,
@@ -23,7 +23,6 @@ const accountViewColumns = {
   phone: accounts.phone,
   status: accounts.status,
   mustChangePassword: accounts.mustChangePassword,
-  lockedUntil: accounts.lockedUntil,
   createdAt: accounts.createdAt
 }
 const grantViewColumns = {
@@ -124,7 +123,46 @@ export async function listAccounts (db: Queryable, filter: { q?: string, role?: 
   return { items, total: total?.value ?? 0 }
 }
 
-/** Failed sign-ins and lockout are recorded even though the sign-in itself is refused. */
-export async function setSignInState (db: Queryable, id: string, state: { failedLogins: number, lockedUntil: Date | null }) {
-  await db.update(accounts).set(state).where(eq(accounts.id, id))
+export type ThrottleRow = typeof signInThrottles.$inferSelect
+export type ThrottleKey = Pick<ThrottleRow, 'scope' | 'key'>
+
+/** The throttles of an attempt's account name and client address, in one read. */
+export async function findThrottles (db: Queryable, keys: ThrottleKey[]): Promise<ThrottleRow[]> {
+  return db.select().from(signInThrottles)
+    .where(or(...keys.map((k) => and(eq(signInThrottles.scope, k.scope), eq(signInThrottles.key, k.key)))))
+}
+
+/**
+ * A throttle row locked for this transaction. A missing one is first inserted as "nothing
+ * remembered" (no failures, the last one at the epoch), so concurrent first failures queue on
+ * the same row instead of overwriting each other's count.
+ */
+export async function lockThrottle (db: Queryable, key: ThrottleKey): Promise<ThrottleRow> {
+  await db.insert(signInThrottles).values({ ...key, failures: 0, firstFailureAt: new Date(0), lastFailureAt: new Date(0) }).onConflictDoNothing()
+  const [row] = await db.select().from(signInThrottles)
+    .where(and(eq(signInThrottles.scope, key.scope), eq(signInThrottles.key, key.key))).for('update')
+  return row!
+}
+
+export async function updateThrottle (db: Queryable, id: string, state: Pick<ThrottleRow, 'failures' | 'firstFailureAt' | 'lastFailureAt' | 'blockedUntil'>) {
+  await db.update(signInThrottles).set(state).where(eq(signInThrottles.id, id))
+}
+
+export async function deleteThrottle (db: Queryable, where: { id: string } | ThrottleKey): Promise<ThrottleRow | undefined> {
+  const [row] = await db.delete(signInThrottles)
+    .where('id' in where ? eq(signInThrottles.id, where.id) : and(eq(signInThrottles.scope, where.scope), eq(signInThrottles.key, where.key)))
+    .returning()
+  return row
+}
+
+/** Throttles whose failures still count (last failure after `since`), the blocked ones first. */
+export async function listThrottles (db: Queryable, since: Date): Promise<ThrottleRow[]> {
+  return db.select().from(signInThrottles).where(gt(signInThrottles.lastFailureAt, since))
+    .orderBy(sql`${signInThrottles.blockedUntil} desc nulls last`, desc(signInThrottles.lastFailureAt))
+    .limit(500)
+}
+
+export async function deleteForgottenThrottles (db: Queryable, before: Date): Promise<number> {
+  const rows = await db.delete(signInThrottles).where(lte(signInThrottles.lastFailureAt, before)).returning({ id: signInThrottles.id })
+  return rows.length
 }

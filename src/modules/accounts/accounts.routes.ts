@@ -4,7 +4,7 @@ import { actorOf } from '../../lib/actor.ts'
 import { problems } from '../../lib/http-schemas.ts'
 import {
   AccountListQuery, AccountListSchema, AccountParams, AccountSchema, ChangePasswordSchema, CreateAccountSchema,
-  CreatedAccountSchema, GrantInputSchema, GrantParams, OneTimePasswordSchema, UpdateAccountSchema
+  CreatedAccountSchema, GrantInputSchema, GrantParams, OneTimePasswordSchema, ThrottleParams, ThrottleSchema, UpdateAccountSchema
 } from './accounts.schemas.ts'
 import type { AccountsService } from './accounts.service.ts'
 
@@ -58,4 +58,17 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<{ service: AccountsServic
     config: { policy: 'accounts.manage' },
     schema: { tags, operationId: 'resetPassword', params: AccountParams, response: { 200: OneTimePasswordSchema, ...problems(401, 403, 404) } }
   }, async (request) => service.resetPassword(actorOf(request), request.params.accountId))
+
+  app.get('/sign-in-throttles', {
+    config: { policy: 'accounts.throttles' },
+    schema: { tags, operationId: 'listSignInThrottles', summary: 'Remembered failed sign-ins per account name and client address, the ones in force first', response: { 200: Type.Array(ThrottleSchema), ...problems(401, 403) } }
+  }, async () => service.listThrottles())
+
+  app.delete('/sign-in-throttles/:throttleId', {
+    config: { policy: 'accounts.throttles' },
+    schema: { tags, operationId: 'liftSignInThrottle', summary: 'Forgets the failures of one account name or client address (audited)', params: ThrottleParams, response: { 204: Type.Null(), ...problems(401, 403, 404) } }
+  }, async (request, reply) => {
+    await service.liftThrottle(actorOf(request), request.params.throttleId)
+    return reply.code(204).send(null)
+  })
 }

@@ -1,4 +1,4 @@
-/** Pure rules of identity: names, grants, lockout. */
+/** Pure rules of identity: names, grants, sign-in throttling. */
 import { isValidCreditCode } from '../../lib/credit-code.ts'
 import { isGrantShapeValid, ROLE_SCOPES, type Grant } from '../../lib/policy.ts'
 
@@ -22,22 +22,60 @@ export function grantProblem (grant: Grant): string | null {
   return grant.scopeType === 'hall' ? 'a hall-scope grant has no scopeId' : `a ${grant.scopeType} grant needs scopeId`
 }
 
-export interface LockoutPolicy { maxFailures: number, lockoutMinutes: number }
+/**
+ * Sign-in throttling instead of a lock an attacker could set: after `freeFailures` failed
+ * sign-ins on an account name (or 4× as many from one client address, which many people may
+ * share), each further attempt must wait a delay that doubles from one second up to
+ * `maxDelayMinutes`. Failures are forgotten after a quiet hour (or twice the longest delay).
+ */
+export interface ThrottlePolicy { freeFailures: number, maxDelayMinutes: number }
 
-export function isLocked (lockedUntil: Date | null, now: Date): boolean {
-  return lockedUntil !== null && lockedUntil.getTime() > now.getTime()
+export type ThrottleScope = 'account' | 'client'
+
+export interface ThrottleState {
+  failures: number
+  firstFailureAt: Date
+  lastFailureAt: Date
+  blockedUntil: Date | null
 }
 
-/**
- * The failure counter after one more failed sign-in. Once a lock has expired, counting starts
- * again, so a locked-out user gets the full number of attempts after the wait.
- */
-export function afterFailedSignIn (
-  state: { failedLogins: number, lockedUntil: Date | null }, now: Date, policy: LockoutPolicy
-): { failedLogins: number, lockedUntil: Date | null } {
-  const lockExpired = state.lockedUntil !== null && !isLocked(state.lockedUntil, now)
-  const failedLogins = (lockExpired ? 0 : state.failedLogins) + 1
-  return failedLogins >= policy.maxFailures
-    ? { failedLogins, lockedUntil: new Date(now.getTime() + policy.lockoutMinutes * 60_000) }
-    : { failedLogins, lockedUntil: lockExpired ? null : state.lockedUntil }
+const CLIENT_FACTOR = 4
+
+export function freeFailuresFor (scope: ThrottleScope, policy: ThrottlePolicy): number {
+  return scope === 'client' ? policy.freeFailures * CLIENT_FACTOR : policy.freeFailures
+}
+
+export function forgetAfterMs (policy: ThrottlePolicy): number {
+  return Math.max(3_600_000, 2 * policy.maxDelayMinutes * 60_000)
+}
+
+/** True when the remembered failures are still counted at `now`. */
+export function isRemembered (state: ThrottleState | undefined, now: Date, policy: ThrottlePolicy): state is ThrottleState {
+  return state !== undefined && now.getTime() - state.lastFailureAt.getTime() < forgetAfterMs(policy)
+}
+
+/** Whole seconds until attempts are checked again; 0 when they are checked now. */
+export function secondsBlocked (state: ThrottleState | undefined, now: Date): number {
+  if (!state?.blockedUntil) return 0
+  return Math.max(0, Math.ceil((state.blockedUntil.getTime() - now.getTime()) / 1000))
+}
+
+/** The delay imposed after the n-th failure: none up to the free ones, then 1 s, 2 s, 4 s … capped. */
+export function delayAfterFailures (failures: number, free: number, policy: ThrottlePolicy): number {
+  if (failures < free) return 0
+  const capMs = policy.maxDelayMinutes * 60_000
+  return Math.min(capMs, 1000 * 2 ** Math.min(failures - free, 30))
+}
+
+/** The state after one more failure at `now` (a forgotten history starts again at one). */
+export function afterFailure (state: ThrottleState | undefined, now: Date, scope: ThrottleScope, policy: ThrottlePolicy): ThrottleState {
+  const remembered = isRemembered(state, now, policy)
+  const failures = remembered ? state.failures + 1 : 1
+  const delay = delayAfterFailures(failures, freeFailuresFor(scope, policy), policy)
+  return {
+    failures,
+    firstFailureAt: remembered ? state.firstFailureAt : now,
+    lastFailureAt: now,
+    blockedUntil: delay > 0 ? new Date(now.getTime() + delay) : null
+  }
 }

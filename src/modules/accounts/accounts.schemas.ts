@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { ACCOUNT_KINDS, ACCOUNT_STATUSES } from '../../../schema/index.ts'
+import { ACCOUNT_KINDS, ACCOUNT_STATUSES, THROTTLE_SCOPES } from '../../../schema/index.ts'
 import { Nullable, PageQuery, StrictObject, Timestamp, Uuid } from '../../lib/http-schemas.ts'
 import { ROLES, SCOPE_TYPES } from '../../lib/policy.ts'
 import { USERNAME_PATTERN } from './accounts.rules.ts'
@@ -32,7 +32,6 @@ export const AccountSchema = Type.Object({
   phone: Nullable(Type.String()),
   status: Type.Enum(ACCOUNT_STATUSES),
   mustChangePassword: Type.Boolean(),
-  lockedUntil: Nullable(Timestamp),
   createdAt: Timestamp,
   grants: Type.Array(GrantSchema)
 })
@@ -84,3 +83,16 @@ export const AccountListQuery = StrictObject({
 })
 export type AccountListFilter = Static<typeof AccountListQuery>
 export const AccountListSchema = Type.Object({ items: Type.Array(AccountSchema), total: Type.Integer() })
+
+export const ThrottleSchema = Type.Object({
+  id: Uuid,
+  scope: Type.Enum(THROTTLE_SCOPES, { description: 'account: failures on this account name (known or not); client: failures from this address' }),
+  key: Type.String({ description: 'the account name as typed (normalised) or the client address' }),
+  failures: Type.Integer(),
+  firstFailureAt: Timestamp,
+  lastFailureAt: Timestamp,
+  blockedUntil: Nullable(Timestamp)
+}, { description: 'Remembered failed sign-ins; attempts before blockedUntil are refused unchecked' })
+export type ThrottleView = Static<typeof ThrottleSchema>
+
+export const ThrottleParams = StrictObject({ throttleId: Uuid })

@@ -3,23 +3,22 @@ import { decoyPasswordHash, generatePassword, hashPassword, isStrongPassword, ve
 import type { Grant, ScopeType } from '../../lib/policy.ts'
 import { auditRecord, type Audit } from '../../plugins/audit.ts'
 import type { AuthService } from '../../plugins/auth.ts'
-import type { Clock } from '../../plugins/clock.ts'
 import type { Database, Queryable } from '../../plugins/db.ts'
 import {
-  AccountLocked, AccountNotFound, CreditCodeInvalid, CreditCodeNotForPersons, CreditCodeRequired, CreditCodeTaken,
+  AccountNotFound, CreditCodeInvalid, CreditCodeNotForPersons, CreditCodeRequired, CreditCodeTaken,
   CurrentPasswordWrong, GrantExists, GrantInvalid, GrantNotFound, InvalidCredentials, LastAdministrator,
   PasswordUnchanged, ScopeNotFound, UsernameTaken, WeakPassword
 } from './accounts.errors.ts'
 import * as repo from './accounts.repository.ts'
-import { afterFailedSignIn, creditCodeProblem, grantProblem, isLocked, normaliseUsername, type LockoutPolicy } from './accounts.rules.ts'
+import { creditCodeProblem, grantProblem, normaliseUsername } from './accounts.rules.ts'
+import type { SignInThrottles } from './accounts.throttles.ts'
 import type { AccountListFilter, AccountView, ChangePassword, CreateAccount, GrantInput, GrantView, UpdateAccount } from './accounts.schemas.ts'
 
 export interface AccountsDeps {
   db: Database
   audit: Audit
   auth: AuthService
-  clock: Clock
-  lockout: LockoutPolicy
+  throttles: SignInThrottles
 }
 
 /** Answers whether a department, window or project with this id exists; modules owning a scope register one. */
@@ -40,7 +39,6 @@ export function toAccountView (row: repo.AccountViewRow, grants: repo.GrantViewR
     phone: row.phone,
     status: row.status,
     mustChangePassword: row.mustChangePassword,
-    lockedUntil: row.lockedUntil?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
     grants: grants.filter((grant) => grant.accountId === row.id).map(toGrantView)
   }
@@ -54,7 +52,7 @@ function assertCreditCode (kind: 'person' | 'organisation', creditCode: string |
   }
 }
 
-export function createAccountsService ({ db, audit, auth, clock, lockout }: AccountsDeps) {
+export function createAccountsService ({ db, audit, auth, throttles }: AccountsDeps) {
   const scopeResolvers = new Map<Exclude<ScopeType, 'hall'>, ScopeResolver>()
 
   function registerScope (scopeType: Exclude<ScopeType, 'hall'>, resolver: ScopeResolver) {
@@ -176,7 +174,7 @@ export function createAccountsService ({ db, audit, auth, clock, lockout }: Acco
     const oneTimePassword = generatePassword()
     const passwordHash = await hashPassword(oneTimePassword)
     await db.transaction(async (tx) => {
-      const account = await repo.updateAccount(tx, accountId, { passwordHash, mustChangePassword: true, failedLogins: 0, lockedUntil: null })
+      const account = await repo.updateAccount(tx, accountId, { passwordHash, mustChangePassword: true })
       if (!account) throw new AccountNotFound(accountId)
       await auth.revokeAccountSessions(tx, accountId)
       await audit.append(tx, auditRecord(actor, 'account.password_reset', 'account', accountId))
@@ -200,48 +198,40 @@ export function createAccountsService ({ db, audit, auth, clock, lockout }: Acco
   }
 
   /**
-   * Checks a username and password. Failures are counted (and audited) even though the sign-in
-   * is refused; an unknown username costs the same scrypt time as a known one.
+   * Checks a username and password, unless the name or the client must wait (429). A known and
+   * an unknown name take the same path: the same throttles, answers and scrypt time; a failure
+   * on a real account is also audited on the account. See accounts.throttles.ts.
    */
-  async function authenticate (input: { username: string, password: string, requestId: string }): Promise<repo.AccountRow> {
-    const now = clock.now()
-    const account = await repo.findAccountByUsername(db, normaliseUsername(input.username))
-    if (!account?.passwordHash) {
-      await verifyPassword(input.password, await decoyPasswordHash())
-      throw new InvalidCredentials()
-    }
-    if (isLocked(account.lockedUntil, now)) throw new AccountLocked(account.lockedUntil!.toISOString())
-    if (await verifyPassword(input.password, account.passwordHash)) {
+  async function authenticate (input: { username: string, password: string, ip: string, requestId: string }): Promise<repo.AccountRow> {
+    const attempt = { username: normaliseUsername(input.username), ip: input.ip, requestId: input.requestId }
+    await throttles.assertMayAttempt(attempt)
+    const account = await repo.findAccountByUsername(db, attempt.username)
+    const passwordMatches = await verifyPassword(input.password, account?.passwordHash ?? await decoyPasswordHash())
+    if (account?.passwordHash && passwordMatches) {
       if (account.status !== 'active') throw new InvalidCredentials()
       return account
     }
-    const locked = await db.transaction(async (tx) => {
-      const current = await repo.findAccount(tx, account.id, { forUpdate: true })
-      const next = afterFailedSignIn({ failedLogins: current!.failedLogins, lockedUntil: current!.lockedUntil }, now, lockout)
-      await repo.setSignInState(tx, account.id, next)
-      await audit.append(tx, {
-        actorId: null,
-        requestId: input.requestId,
-        action: 'account.sign_in_failed',
-        subjectType: 'account',
-        subjectId: account.id,
-        payload: { failedLogins: next.failedLogins, lockedUntil: next.lockedUntil?.toISOString() ?? null }
-      })
-      return next.lockedUntil
+    await db.transaction(async (tx) => {
+      await throttles.recordFailure(tx, attempt)
+      if (account) {
+        await audit.append(tx, {
+          actorId: null, requestId: input.requestId, action: 'account.sign_in_failed', subjectType: 'account', subjectId: account.id, payload: { ip: input.ip }
+        })
+      }
     })
-    if (isLocked(locked, now)) throw new AccountLocked(locked!.toISOString())
     throw new InvalidCredentials()
   }
 
   /** Certificate sign-in skips the password, not the account's state. */
-  async function assertCanSignIn (tx: Queryable, accountId: string) {
+  async function assertCanSignIn (tx: Queryable, accountId: string): Promise<repo.AccountRow> {
     const account = await repo.findAccount(tx, accountId)
     if (!account || account.status !== 'active') throw new InvalidCredentials()
+    return account
   }
 
-  /** Called inside the sign-in transaction: a successful sign-in clears the failure counter. */
-  async function recordSignIn (tx: Queryable, accountId: string) {
-    await repo.setSignInState(tx, accountId, { failedLogins: 0, lockedUntil: null })
+  /** Called inside the sign-in transaction: a successful sign-in forgets the name's failures. */
+  async function recordSignIn (tx: Queryable, account: Pick<repo.AccountRow, 'username'>) {
+    await throttles.forgetAccount(tx, account.username)
   }
 
   /**
@@ -280,7 +270,9 @@ export function createAccountsService ({ db, audit, auth, clock, lockout }: Acco
     authenticate,
     assertCanSignIn,
     recordSignIn,
-    ensureAdministrator
+    ensureAdministrator,
+    listThrottles: throttles.listThrottles,
+    liftThrottle: throttles.liftThrottle
   }
 }
 

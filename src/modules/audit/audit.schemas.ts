@@ -14,6 +14,7 @@ export const AuditBreakSchema = Type.Object({
 
 export const AuditReportSchema = Type.Object({
   intact: Type.Boolean(),
+  // when the verified snapshot was taken: entries committed later are not covered
   checkedAt: Timestamp,
   streams: Type.Integer(),
   entries: Type.Integer(),

@@ -9,13 +9,21 @@ import {
   FeeCodeTaken, FeeDefinitionInvalid, FeeInputInvalid, FeeItemNotFound, FeeNotInForce, FeeSelfApproval,
   FeeVersionDecided, FeeVersionNotFound, FeeVersionPending, FeeVersionRetroactive
 } from './fees.errors.ts'
+import { DepartmentNotFound } from '../departments/departments.errors.ts'
 import * as repo from './fees.repository.ts'
 import { checkStandard, priceLine, versionInForce, type FeeCategory } from './fees.rules.ts'
 import type {
   CreateFeeItem, DecideVersion, FeeItemView, FeeLineInput, FeeStandardView, FeeVersionInput, FeeVersionView
 } from './fees.schemas.ts'
 
-export interface FeesDeps { db: Database, audit: Audit, clock: Clock, calendar: Calendar }
+export interface FeesDeps {
+  db: Database
+  audit: Audit
+  clock: Clock
+  calendar: Calendar
+  /** whether a department exists (the departments module owns them) */
+  departmentExists: (departmentId: string) => Promise<boolean>
+}
 
 /** A notice line priced under the version in force. */
 export interface QuotedLine {
@@ -57,7 +65,7 @@ function toVersionView (row: repo.FeeVersionRow): FeeVersionView {
   }
 }
 
-export function createFeesService ({ db, audit, clock, calendar }: FeesDeps) {
+export function createFeesService ({ db, audit, clock, calendar, departmentExists }: FeesDeps) {
   function assertManages (actor: Actor, item: { departmentId: string | null }, id: string) {
     if (!canAccess(actor.principal, 'fees.manage', { departmentId: item.departmentId })) throw new FeeItemNotFound(id)
   }
@@ -108,6 +116,7 @@ export function createFeesService ({ db, audit, clock, calendar }: FeesDeps) {
   /** A new fee item; its first version awaits approval like every later one. */
   async function createItem (actor: Actor, input: CreateFeeItem): Promise<FeeItemView> {
     if (!canAccess(actor.principal, 'fees.manage', { departmentId: input.departmentId ?? null })) throw new FeeItemNotFound(input.code)
+    if (input.departmentId && !await departmentExists(input.departmentId)) throw new DepartmentNotFound(input.departmentId)
     return db.transaction(async (tx) => {
       const item = await repo.insertItem(tx, {
         code: input.code, category: input.category, departmentId: input.departmentId ?? null, createdBy: actor.principal.accountId, createdAt: clock.now()

@@ -13,7 +13,10 @@ declare module '../../plugins/services.ts' {
 }
 
 export const feesModule: FastifyPluginAsync = async (app) => {
-  const service = createFeesService({ db: app.db, audit: app.audit, clock: app.clock, calendar: app.calendar })
+  const departments = app.services.departments
+  const service = createFeesService({
+    db: app.db, audit: app.audit, clock: app.clock, calendar: app.calendar, departmentExists: (id) => departments.scopeExists('department', id)
+  })
   app.services.fees = service
   await app.register(feesRoutes, { service })
 }

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { sql } from 'drizzle-orm'
+import postgres from 'postgres'
 import { Type } from 'typebox'
 
 const CheckSchema = Type.Union([Type.Literal('ok'), Type.Literal('failing')])
@@ -20,8 +20,23 @@ async function check (probe: () => Promise<unknown>, timeoutMs: number): Promise
   }
 }
 
+/**
+ * The database probe has a connection of its own, to the pool's server. Through the pool, `select 1`
+ * would queue behind the requests of a busy instance and time out: /ready would then call a
+ * reachable database failing, and a load balancer would take a merely busy instance out of
+ * rotation, sending its load to the others. The question /ready answers is reachability.
+ */
+function databaseProbe (pool: postgres.Sql): postgres.Sql {
+  const { host, port, path, database, user, pass, ssl } = pool.options
+  // the driver takes its own parsed host and port lists back (several hosts: failover order kept)
+  const hosts = { host: host as unknown as string, port: port as unknown as number }
+  return postgres({ ...hosts, path: path || undefined, database, user, pass: pass ?? undefined, ssl, max: 1, idle_timeout: 60, connect_timeout: 2, onnotice: () => {}, connection: { application_name: 'openhall-ready' } })
+}
+
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['health']
+  let probe: postgres.Sql | undefined
+  app.addHook('onClose', async () => { await probe?.end({ timeout: 1 }) })
 
   app.get('/health', {
     config: { policy: 'public' },
@@ -41,7 +56,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (_request, reply) => {
     const [database, storage] = await Promise.all([
-      check(() => app.db.execute(sql`select 1`), 2000),
+      check(() => (probe ??= databaseProbe(app.db.$client))`select 1`, 2000),
       check(() => app.store.ping(), 2000)
     ])
     const ready = database === 'ok' && storage === 'ok'

@@ -1,4 +1,4 @@
-import type { Database, Queryable } from '../../plugins/db.ts'
+import { inSnapshot, type Database, type Queryable, type Transaction } from '../../plugins/db.ts'
 import { LedgerAlreadyReversed, LedgerTransactionNotFound } from './ledger.errors.ts'
 import * as repo from './ledger.repository.ts'
 import { assertBalanced, reversalOf, LEDGER_ACCOUNT_CODES, type Entry, type LedgerAccountCode } from './ledger.rules.ts'
@@ -50,8 +50,10 @@ export function createLedgerService ({ db }: LedgerDeps) {
     return (await repo.balances(on, asOf)).get(accountCode) ?? 0n
   }
 
-  async function accountBalances (asOf: string | null = null): Promise<AccountBalanceView[]> {
-    const [accounts, totals] = await Promise.all([repo.listAccounts(db), repo.balances(db, asOf)])
+  /** `on`: an open snapshot (inSnapshot) when the balances are shown beside other figures. */
+  async function accountBalances (asOf: string | null = null, on: Queryable = db): Promise<AccountBalanceView[]> {
+    const accounts = await repo.listAccounts(on)
+    const totals = await repo.balances(on, asOf)
     return accounts.map((account) => ({
       code: account.code,
       name: account.name,
@@ -84,12 +86,16 @@ export function createLedgerService ({ db }: LedgerDeps) {
     return withEntries(await repo.recentTransactions(db, limit, offset))
   }
 
-  async function dailyMovements (from: string, to: string) {
-    return repo.dailyMovements(db, from, to)
+  async function dailyMovements (from: string, to: string, on: Queryable = db) {
+    return repo.dailyMovements(on, from, to)
   }
 
-  async function checkBooks (): Promise<BooksCheckView> {
-    const books = await repo.checkBooks(db)
+  /**
+   * Both sums of the check come from one snapshot, so they describe one moment of the books:
+   * its own, or `snapshot` when the check is shown beside other figures of that moment.
+   */
+  async function checkBooks (snapshot?: Transaction): Promise<BooksCheckView> {
+    const books = snapshot ? await repo.checkBooks(snapshot) : await inSnapshot(db, (tx) => repo.checkBooks(tx))
     return {
       balanced: books.totalFen === 0n && books.unbalanced.length === 0,
       transactions: books.transactions,

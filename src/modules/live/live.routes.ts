@@ -4,17 +4,22 @@ import { problems } from '../../lib/http-schemas.ts'
 import { RoomEventsQuery, RoomEventsSchema, RoomParams } from './live.schemas.ts'
 
 const RoomNotFound = createError<'ROOM_NOT_FOUND', 404, [string]>('ROOM_NOT_FOUND', 'Room %s not found', 404)
+const UpgradeRequired = createError('UPGRADE_REQUIRED', 'This address speaks WebSocket only: send an Upgrade request, or read a room at /api/live/rooms/{roomId}/events', 426)
 
 export const liveRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['live']
 
   // The room protocol (README.md, "Live rooms"); who may join a room is decided per room kind,
-  // which events a socket receives per event audience.
-  app.get('/live', {
-    websocket: true,
+  // which events a socket receives per event audience. A plain HTTP request is told to upgrade
+  // (without a handler of its own it would get an empty 404 from @fastify/websocket).
+  app.route({
+    method: 'GET',
+    url: '/live',
     config: { policy: 'public' },
-    schema: { tags, operationId: 'connectLive', summary: 'WebSocket: subscribe to rooms with `since`, receive missed then live events' }
-  }, (socket, request) => app.live.serve(socket, request.principal))
+    schema: { tags, operationId: 'connectLive', summary: 'WebSocket: subscribe to rooms with `since`, receive missed then live events', response: problems(426) },
+    handler: async () => { throw new UpgradeRequired() },
+    wsHandler: (socket, request) => app.live.serve(socket, request.principal)
+  })
 
   app.get('/live/rooms/:roomId/events', {
     config: { policy: 'public' },

@@ -1,6 +1,7 @@
 /**
  * The live bid opening (开标), attended remotely (不见面开标): sign-in, the freeze at the deadline,
- * the random coefficient K by commit-reveal, the decryption window in which each bidder reveals
+ * the random coefficient K by commit-reveal (its nonce due by a published deadline, with yellow and
+ * red alarms; openings.coefficient.ts), the decryption window in which each bidder reveals
  * its key, Art. 31 outcomes and the escrow remedy, the signed opening record, confirmations and
  * objections. Everything happens in the live room `opening:<tenderId>` and the audit chain.
  */

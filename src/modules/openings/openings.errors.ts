@@ -12,6 +12,7 @@ export const DecryptionClosed = createError('DECRYPTION_CLOSED', 'The decryption
 export const BidNotFound = createError<'BID_NOT_FOUND', 404, [string]>('BID_NOT_FOUND', 'Bid %s not found in this opening', 404)
 export const BidAlreadySettled = createError<'BID_ALREADY_SETTLED', 409, [string]>('BID_ALREADY_SETTLED', 'This bid is already %s', 409)
 export const KeyMalformed = createError<'REVEAL_MALFORMED', 400, [string]>('REVEAL_MALFORMED', '%s', 400)
+export const DrawSupervisorFirst = createError<'K_DRAW_SUPERVISOR_FIRST', 403, [string]>('K_DRAW_SUPERVISOR_FIRST', 'Until %s only a supervisor gives the nonce; after that the host may', 403)
 export const NoCoefficient = createError('NO_COEFFICIENT', 'This tender does not declare a random coefficient K', 409)
 export const ConfirmationClosed = createError('CONFIRMATION_CLOSED', 'The time to confirm or object has passed; silence counted as confirmation', 409)
 export const AlreadyDecided = createError<'ALREADY_DECIDED', 409, [string]>('ALREADY_DECIDED', 'You have already %s the record', 409)

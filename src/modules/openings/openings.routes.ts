@@ -30,7 +30,7 @@ export const openingsRoutes: FastifyPluginAsyncTypebox<{ service: OpeningsServic
 
   app.post('/openings/:tenderId/coefficient', {
     config: { policy: 'openings.draw' },
-    schema: { tags, operationId: 'drawCoefficient', summary: 'Supervisor: give the nonce that draws K (commit-reveal; `npm run verify-draw` re-computes it)', params: OpeningParams, body: DrawInput, response: answers }
+    schema: { tags, operationId: 'drawCoefficient', summary: 'Supervisor (the host once the nonce deadline has passed): give the nonce that draws K (commit-reveal; `npm run verify-draw` re-computes it)', params: OpeningParams, body: DrawInput, response: answers }
   }, async (request) => service.drawK(actorOf(request), request.params.tenderId, request.body.nonce))
 
   app.post('/openings/:tenderId/reveals', {

@@ -5,6 +5,8 @@
  *   scheduled → sign_in → frozen → [k_drawn] → decrypting → [remedy] → recorded → confirming → closed
  *   → failed: fewer than 3 bids, or fewer than 3 opened (流标, the tender is tendered again), or the
  *     tender was cancelled while its opening ran
+ * `frozen` with a declared K waits for the nonce until its deadline (yellow before, red after; then
+ * the host may give it too), so it never waits unseen.
  * `paused` is a flag with a reason, not a state: the host pauses and resumes any open state.
  */
 import { OPENING_STATES } from '../../../schema/openings.ts'
@@ -71,6 +73,38 @@ export const SIGN_IN_LEAD_MS = 30 * 60_000
 /** Bidders confirm the record or object within this many minutes of its publication. */
 export const CONFIRM_MINUTES = 30
 
+/**
+ * The supervisor gives K's nonce within this many minutes of the freeze (the deadline is
+ * published with the commitment); a yellow warning is raised this many minutes before it, a red
+ * alarm at it, and from then on the host may give the nonce instead.
+ */
+export const K_NONCE_MINUTES = 15
+export const K_WARNING_MINUTES = 5
+
+export type DrawColour = 'green' | 'yellow' | 'red'
+
+export function kNonceDeadline (frozenAt: Date): Date {
+  return new Date(frozenAt.getTime() + K_NONCE_MINUTES * 60_000)
+}
+
+export function kWarningAt (deadline: Date): Date {
+  return new Date(deadline.getTime() - K_WARNING_MINUTES * 60_000)
+}
+
+/** Red from the deadline on, yellow in the warning minutes before it, green before. */
+export function drawColour (deadline: Date, now: Date): DrawColour {
+  if (now.getTime() >= deadline.getTime()) return 'red'
+  return now.getTime() >= kWarningAt(deadline).getTime() ? 'yellow' : 'green'
+}
+
+/**
+ * Who may give the nonce at `now`: an overseeing supervisor always, the host only once the
+ * deadline has passed. Neither knows the committed secret, so neither can choose K.
+ */
+export function mayGiveNonce (capacity: 'host' | 'supervisor', deadline: Date, now: Date): boolean {
+  return capacity === 'supervisor' || drawColour(deadline, now) === 'red'
+}
+
 export const RUNNING_STATES: readonly OpeningState[] = ['sign_in', 'frozen', 'k_drawn', 'decrypting', 'remedy', 'recorded', 'confirming']
 
 export function signInOpensAt (bidDeadline: Date): Date {
@@ -111,6 +145,16 @@ export function referencePriceFen (prices: readonly bigint[], k: string): bigint
 export function art31Outcome (failure: DecryptionFailure): 'deemed_revoked' | 'deemed_withdrawn' {
   // the platform's own faults are never the bidder's
   return failure === 'package_changed' || failure === 'platform_fault' ? 'deemed_withdrawn' : 'deemed_revoked'
+}
+
+/**
+ * The cause a bid still sealed when the window ends is recorded with: it is judged by its final
+ * state, not by a try it was free to retry. A wrong key the bidder did not follow up leaves the
+ * bid unrevealed (and the escrow remedy open to it, as to a bidder who never tried); a platform
+ * fault stays the platform's.
+ */
+export function failureAtWindowEnd (lastFailure: DecryptionFailure | null): DecryptionFailure {
+  return lastFailure === 'platform_fault' ? 'platform_fault' : 'not_revealed'
 }
 
 /** A failure the escrow can remedy: the bid is sound, only its key is missing. */

@@ -16,7 +16,7 @@ export const RevealInputSchema = StrictObject({
 export type RevealInput = Static<typeof RevealInputSchema>
 
 export const DrawInput = StrictObject({
-  nonce: Type.String({ minLength: 8, maxLength: 128, description: 'the supervisor\'s nonce, unknown to the server until now (e.g. dice rolls or a number picked on the spot)' })
+  nonce: Type.String({ minLength: 8, maxLength: 128, description: 'the supervisor\'s nonce, unknown to the server until now (e.g. dice rolls or a number picked on the spot); the host\'s once the supervisor\'s deadline has passed' })
 })
 export const PauseInput = StrictObject({ reason: Reason })
 export const ResumeInput = StrictObject({ reason: Type.Optional(Reason) })
@@ -83,7 +83,10 @@ export const OpeningSchema = Type.Object({
     nonce: Nullable(Type.String()),
     secret: Nullable(Type.String()),
     value: Nullable(Type.String()),
-    drawnAt: Nullable(Timestamp)
+    drawnAt: Nullable(Timestamp),
+    deadline: Nullable(Timestamp),
+    alarm: Nullable(Type.Enum(['yellow', 'red'], { description: 'yellow: the nonce is due soon; red: it is overdue and the host may give it' })),
+    drawnAs: Nullable(Type.Enum(['supervisor', 'host']))
   })),
   escrow: Type.Boolean({ description: 'the tender offers the K-of-N key escrow remedy' }),
   failureReason: Nullable(Type.String()),

@@ -1,14 +1,10 @@
-import { randomBytes, X509Certificate } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Actor } from '../../lib/actor.ts'
 import { canonicalJson, type JsonValue } from '../../lib/canonical-json.ts'
 import { decryptEnvelopedData } from '../../lib/cms/index.ts'
-import { commitmentOf, drawCoefficient, seedOf, type CoefficientRange } from '../../lib/commit-reveal.ts'
 import { sha256Hex } from '../../lib/crypto-bits.ts'
 import type { MasterKey } from '../../lib/master-key.ts'
-import { formatYuan } from '../../lib/money.ts'
-import { renderOpeningRecordPdf } from '../../lib/pdf/index.ts'
 import { nodeCrypto } from '../../lib/pki/node-crypto.ts'
 import { hasRole, type Principal } from '../../lib/policy.ts'
 import { packageHeader } from '../../lib/sealed-bid/index.ts'
@@ -25,17 +21,18 @@ import type { ProjectRow } from '../projects/projects.repository.ts'
 import type { ProjectsService } from '../projects/projects.service.ts'
 import type { SealedBidsService } from '../sealed-bids/sealed-bids.service.ts'
 import type { TenderRow } from '../tenders/tenders.repository.ts'
-import type { OpeningField } from '../tenders/tenders.schemas.ts'
 import type { TendersService } from '../tenders/tenders.service.ts'
 import {
   AlreadyDecided, BidAlreadySettled, BidNotFound, CertificateSignInRequired, ConfirmationClosed, DecryptionClosed, DecryptionNotOpen, EscrowNotOffered,
-  NoCoefficient, NotParticipant, ObjectionAnswered, ObjectionNotFound, OpeningNotFound, OpeningNotPaused, OpeningPaused, OpeningStateInvalid,
+  NotParticipant, ObjectionAnswered, ObjectionNotFound, OpeningNotFound, OpeningNotPaused, OpeningPaused, OpeningStateInvalid,
   RecordNotPublished, SignInNotOpen
 } from './openings.errors.ts'
+import { coefficientRangeOf, createCoefficientDraw, kContext, kDeadlineOf } from './openings.coefficient.ts'
+import { createOpeningRecords, RECORD_KINDS } from './openings.record.ts'
 import * as repo from './openings.repository.ts'
 import {
-  CONFIRM_MINUTES, MAX_REVEAL_ATTEMPTS, failureOfError, MIN_VALID_BIDS, RUNNING_STATES, art31Outcome, canMove, confirmationDeadline, escrowCanRemedy, isRetryable,
-  recordRows, referencePriceFen, revealProblem, signInOpensAt, type DecryptionFailure, type OpeningState
+  CONFIRM_MINUTES, MAX_REVEAL_ATTEMPTS, failureAtWindowEnd, failureOfError, MIN_VALID_BIDS, RUNNING_STATES, art31Outcome, canMove, confirmationDeadline, escrowCanRemedy,
+  isRetryable, revealProblem, signInOpensAt, type DecryptionFailure, type OpeningState
 } from './openings.rules.ts'
 import type { ConfirmationInput, ObjectionView, OpeningBidView, OpeningView, RevealInput } from './openings.schemas.ts'
 
@@ -63,30 +60,15 @@ export const CONFIRM_TIMER = 'openings.confirmation_end'
 export const openingRoom = (tenderId: string) => `opening:${tenderId}`
 const PUBLIC: Audience = { public: true }
 const OFFICIALS = ['supervisor', 'hall_admin'] as const
-const RECORD_KINDS = { json: 'application/json', p7s: 'application/pkcs7-signature', pdf: 'application/pdf' } as const
 type Capacity = 'host' | 'supervisor' | 'bidder'
-
-/** The signed opening record (canonical JSON): what the PDF prints and the public page shows. */
-export interface OpeningRecord {
-  format: 'openhall-opening-record'
-  version: 1
-  tender: { id: string, code: string, title: string }
-  tendererName: string
-  venueName: string | null
-  bidDeadline: string
-  openedAt: string
-  priceCeilingFen: string | null
-  coefficient: { value: string, commitment: string, nonce: string, secret: string, context: string } | null
-  referencePriceFen: string | null
-  fields: Array<{ key: string, label: string, kind: OpeningField['kind'] }>
-  bids: Array<{ bidderId: string, bidderName: string, bond: string, outcome: string, fields: Record<string, string | number | null>, commitment: string | null, sha256: string | null, failure: string | null, openedBy: string | null }>
-}
 
 export function createOpeningsService (deps: OpeningsDeps) {
   const { db, audit, clock, live, timers, store, pki, masterKey, tenders, projects, bids, sealedBids, escrows, log } = deps
-  const secretPurpose = (tenderId: string) => `opening-k:${tenderId}`
-  const kContext = (tenderId: string) => `tender:${tenderId}:k`
-  const coefficientRangeOf = (tender: TenderRow) => (tender.evaluationMethod as { coefficientK?: CoefficientRange }).coefficientK
+  // the record's and K's use cases live beside this file; the helpers K is lent are declared below
+  const { buildRecord, ensureRecordFiles, renderAfterCommit, publishedRecord, idle } = createOpeningRecords({
+    db, clock, store, pki, tenders, projects, log, hallName: deps.hallName, publicUrl: deps.publicUrl
+  })
+  const coefficient = createCoefficientDraw({ db, clock, timers, masterKey, tenders, loadTender, emit, move, notPaused, openWindow })
 
   /** The tender's host and the hall's officials: they see bids as they open. */
   function officials (project: ProjectRow, ...accounts: string[]): Audience {
@@ -192,19 +174,15 @@ export function createOpeningsService (deps: OpeningsDeps) {
     })))
     const valid = atDeadline.filter((bid) => bid.status === 'bid').length
     const range = coefficientRangeOf(tender)
-    const secret = range && valid >= MIN_VALID_BIDS ? randomBytes(32) : null
+    const k = range && valid >= MIN_VALID_BIDS ? await coefficient.commit(tx, tender, range, now) : null
     const signedIn = new Set((await repo.attendanceOf(tx, tender.id)).map((row) => row.accountId))
-    opening = await move(tx, null, opening, 'frozen', {
-      frozenAt: now,
-      ...(secret ? { kCommitment: commitmentOf(secret), kSecretSealed: masterKey.seal(secret, secretPurpose(tender.id)) } : {})
-    }, {
+    opening = await move(tx, null, opening, 'frozen', { frozenAt: now, ...k?.values }, {
       bids: atDeadline.map((bid) => ({
         bidderId: bid.bidderId, bidderName: bid.bidderName, status: bid.status, bond: bid.bond, sha256: bid.sha256, commitment: bid.commitment, receivedAt: bid.receivedAt, signedIn: signedIn.has(bid.bidderId)
       })),
-      // the server commits to its secret before any supervisor nonce exists
-      ...(secret ? { coefficient: { range, context: kContext(tender.id), commitment: commitmentOf(secret) } } : {})
+      // the server commits to its secret before any nonce exists, and says by when the nonce is due
+      ...(k ? { coefficient: k.published } : {})
     })
-    secret?.fill(0)
     if (valid < MIN_VALID_BIDS) {
       await fail(tx, opening, `fewer_than_${MIN_VALID_BIDS}_bids`, { bids: valid })
       return
@@ -226,25 +204,10 @@ export function createOpeningsService (deps: OpeningsDeps) {
     await tenders.transitionTender(tx, null, opening.tenderId, 'failed', { reason: `opening_failed:${reason}` })
   }
 
-  // ---- the random coefficient K ----------------------------------------------------------------
+  // ---- the random coefficient K (openings.coefficient.ts) ----------------------------------------
 
   async function drawK (actor: Actor, tenderId: string, nonce: string): Promise<OpeningView> {
-    await db.transaction(async (tx) => {
-      const { tender, project } = await loadTender(actor.principal, tenderId, tx)
-      if (!tenders.oversees(actor.principal, project)) throw new OpeningNotFound(tenderId)
-      const range = coefficientRangeOf(tender)
-      if (!range) throw new NoCoefficient()
-      const opening = await repo.findOpening(tx, tenderId, 'update')
-      if (opening?.state !== 'frozen') throw new OpeningStateInvalid(opening?.state ?? 'scheduled', 'K is drawn once bids are frozen, before decryption')
-      notPaused(opening)
-      const secret = masterKey.open(opening.kSecretSealed!, secretPurpose(tenderId))
-      const value = drawCoefficient(seedOf(secret, nonce, kContext(tenderId)), range)
-      const drawn = await move(tx, actor, opening, 'k_drawn', {
-        kNonce: nonce, kSecret: secret.toString('hex'), kValue: value, kDrawnBy: actor.principal.accountId, kDrawnAt: clock.now()
-      }, { commitment: opening.kCommitment, nonce, secret: secret.toString('hex'), context: kContext(tenderId), range, value, drawnBy: actor.principal.displayName })
-      secret.fill(0)
-      await openWindow(tx, drawn, tender)
-    })
+    await coefficient.drawK(actor, tenderId, nonce)
     return getOpening(actor.principal, tenderId)
   }
 
@@ -365,12 +328,13 @@ export function createOpeningsService (deps: OpeningsDeps) {
   }
 
   /**
-   * The window is over (its end, or every bid settled): bids not opened fail with their last
-   * cause; where the escrow can open them the host decides on the remedy, otherwise the record.
+   * The window is over (its end, or every bid settled): bids still sealed fail as not revealed
+   * (or the platform's fault, if that came last); where the escrow can open them the host decides
+   * on the remedy, otherwise the record.
    */
   async function settle (tx: Transaction, opening: repo.OpeningRow) {
     for (const bid of await repo.bidsOf(tx, opening.tenderId)) {
-      if (bid.status === 'sealed') await markFailed(tx, null, bid, (bid.lastFailure as DecryptionFailure | null) ?? 'not_revealed')
+      if (bid.status === 'sealed') await markFailed(tx, null, bid, failureAtWindowEnd(bid.lastFailure as DecryptionFailure | null))
     }
     const all = await repo.bidsOf(tx, opening.tenderId)
     const { tender } = await tenders.visibleTender(null, opening.tenderId, tx)
@@ -440,7 +404,7 @@ export function createOpeningsService (deps: OpeningsDeps) {
     return getOpening(actor.principal, tenderId)
   }
 
-  // ---- the record ------------------------------------------------------------------------------
+  // ---- the record (built and copied by openings.record.ts) ----------------------------------------
 
   /** Fewer than three opened bids fail the opening; otherwise the signed record is published. */
   async function finish (tx: Transaction, opening: repo.OpeningRow, tender: TenderRow) {
@@ -457,106 +421,6 @@ export function createOpeningsService (deps: OpeningsDeps) {
     const confirmUntil = confirmationDeadline(recordedAt, CONFIRM_MINUTES)
     await move(tx, null, recorded, 'confirming', { confirmUntil }, { until: confirmUntil.toISOString() })
     await timers.schedule(tx, { kind: CONFIRM_TIMER, key: `${CONFIRM_TIMER}:${tender.id}`, fireAt: confirmUntil, payload: { tenderId: tender.id } })
-  }
-
-  /** 开标记录表: what the opening established, as the canonical JSON that is signed and printed. */
-  async function buildRecord (tx: Transaction, opening: repo.OpeningRow, tender: TenderRow, all: repo.OpeningBidRow[]): Promise<OpeningRecord> {
-    const { project } = await tenders.visibleTender(null, tender.id, tx)
-    const fields = tender.openingFields as OpeningField[]
-    const rows = recordRows(fields, all.map((bid) => ({
-      bidderId: bid.bidderId,
-      bidderName: bid.bidderName,
-      bond: bid.bond,
-      receivedAt: bid.receivedAt,
-      outcome: (bid.status === 'withdrawn' ? 'withdrawn' : bid.outcome) as 'opened',
-      opening: bid.opening as Record<string, unknown> | null
-    })))
-    const priceField = fields.find((field) => field.kind === 'fen')
-    const prices = priceField ? rows.filter((row) => row.outcome === 'opened' && row.fields[priceField.key] !== null).map((row) => BigInt(row.fields[priceField.key]!)) : []
-    const reference = opening.kValue ? referencePriceFen(prices, opening.kValue) : null
-    return {
-      format: 'openhall-opening-record',
-      version: 1,
-      tender: { id: tender.id, code: tender.code, title: tender.title },
-      tendererName: project.tendererName,
-      venueName: tender.bookingId ? await projects.venueNameOfBooking(tender.bookingId, tx) : null,
-      bidDeadline: tender.bidDeadline.toISOString(),
-      openedAt: (opening.windowOpensAt ?? clock.now()).toISOString(),
-      priceCeilingFen: tender.priceCeilingFen?.toString() ?? null,
-      coefficient: opening.kValue ? { value: opening.kValue, commitment: opening.kCommitment!, nonce: opening.kNonce!, secret: opening.kSecret!, context: kContext(tender.id) } : null,
-      referencePriceFen: reference?.toString() ?? null,
-      fields: fields.map((field) => ({ key: field.key, label: field.label, kind: field.kind })),
-      bids: rows.map((row) => {
-        const bid = all.find((candidate) => candidate.bidderId === row.bidderId)!
-        return { ...row, commitment: bid.commitment, sha256: bid.sha256, failure: bid.failure, openedBy: bid.openedBy }
-      })
-    }
-  }
-
-  /**
-   * The record's stored copies — the JSON, the platform's CMS signature over it and the PDF — made
-   * after the record is committed (rendering never holds the room's locks): right after the
-   * request that published it, or on first download. Each copy is made once and retained.
-   */
-  const rendering = new Map<string, Promise<void>>()
-  function ensureRecordFiles (tenderId: string): Promise<void> {
-    let work = rendering.get(tenderId)
-    if (!work) {
-      work = renderRecordFiles(tenderId).finally(() => rendering.delete(tenderId))
-      rendering.set(tenderId, work)
-    }
-    return work
-  }
-
-  async function renderRecordFiles (tenderId: string): Promise<void> {
-    const opening = await repo.findOpening(db, tenderId)
-    if (!opening?.recordedAt || (await repo.recordFilesOf(db, tenderId)).length === Object.keys(RECORD_KINDS).length) return
-    const record = opening.record as OpeningRecord
-    const json = Buffer.from(canonicalJson(record as unknown as JsonValue))
-    if (sha256Hex(json) !== opening.recordSha256) throw new Error(`the stored record of ${tenderId} does not hash to its recorded SHA-256`)
-    const cms = Buffer.from(await pki.sign({ content: json, detached: false }))
-    const outcomeText: Record<string, string> = { opened: '已解密', deemed_revoked: '视为撤销', deemed_withdrawn: '视为撤回', withdrawn: '已撤回' }
-    const pdf = await renderOpeningRecordPdf({
-      hallName: deps.hallName,
-      tenderCode: record.tender.code,
-      tenderTitle: record.tender.title,
-      tendererName: record.tendererName,
-      venueName: record.venueName,
-      openedAt: new Date(record.openedAt),
-      fields: record.fields,
-      rows: record.bids.map((bid) => ({ bidderName: bid.bidderName, bond: bid.bond, outcome: outcomeText[bid.outcome] ?? bid.outcome, fields: bid.fields })),
-      priceCeiling: record.priceCeilingFen === null ? null : formatYuan(BigInt(record.priceCeilingFen)),
-      referencePrice: record.referencePriceFen === null ? null : formatYuan(BigInt(record.referencePriceFen)),
-      remarks: record.coefficient ? [`随机系数 K = ${record.coefficient.value}（承诺 ${record.coefficient.commitment.slice(0, 16)}…，监督人随机数 ${record.coefficient.nonce}，可用 npm run verify-draw 复算）`] : [],
-      recordUrl: `${deps.publicUrl}/openings/${tenderId}`,
-      contentSha256: opening.recordSha256,
-      signerSubject: new X509Certificate(pki.signerCertificate).subject.replace(/\n/g, ', ')
-    })
-    const files = []
-    for (const [kind, body] of [['json', json], ['p7s', cms], ['pdf', pdf]] as const) {
-      const blobKey = `openings/${tenderId}/record.${kind}`
-      // another instance may have stored it first: a retained copy is kept, not overwritten
-      const info = await store.stat(blobKey) ?? await store.put(blobKey, body, { contentType: RECORD_KINDS[kind] })
-      await store.retain(blobKey)
-      files.push({ tenderId, kind, blobKey, size: info.size, sha256: info.sha256 })
-    }
-    await repo.insertRecordFiles(db, files)
-  }
-
-  /** Resolves once no record copy is being made (the app waits for it before closing). */
-  async function idle (): Promise<void> {
-    await Promise.allSettled([...rendering.values()])
-  }
-
-  /** Starts the record's copies once a request's transaction published it (a failure is retried on download). */
-  function renderAfterCommit (tenderId: string) {
-    ensureRecordFiles(tenderId).catch((error: unknown) => { log.error({ err: error, tender: tenderId }, 'opening record copies not made yet') })
-  }
-
-  /** The published record's content (the signed JSON), for pages that print it. */
-  async function publishedRecord (tenderId: string): Promise<OpeningRecord | null> {
-    const opening = await repo.findOpening(db, tenderId)
-    return (opening?.recordedAt ? opening.record : null) as OpeningRecord | null
   }
 
   async function recordFile (principal: Principal | null, tenderId: string, kind: keyof typeof RECORD_KINDS) {
@@ -638,7 +502,7 @@ export function createOpeningsService (deps: OpeningsDeps) {
     return getOpening(actor.principal, tenderId)
   }
 
-  /** Resuming gives back the paused time: the window or the confirmation period ends that much later. */
+  /** Resuming gives back the paused time: the nonce deadline, the window or the confirmation period ends that much later. */
   async function resume (actor: Actor, tenderId: string, reason: string | undefined): Promise<OpeningView> {
     await db.transaction(async (tx) => {
       const { opening } = await hosted(tx, actor, tenderId)
@@ -647,10 +511,11 @@ export function createOpeningsService (deps: OpeningsDeps) {
       const later = (at: Date | null) => at === null ? null : new Date(at.getTime() + pausedMs)
       const windowEndsAt = opening.state === 'decrypting' ? later(opening.windowEndsAt) : opening.windowEndsAt
       const confirmUntil = opening.state === 'confirming' ? later(opening.confirmUntil) : opening.confirmUntil
-      await repo.updateOpening(tx, tenderId, { pausedAt: null, pauseReason: null, windowEndsAt, confirmUntil })
+      const k = await coefficient.postponeDeadline(tx, opening, pausedMs)
+      await repo.updateOpening(tx, tenderId, { pausedAt: null, pauseReason: null, windowEndsAt, confirmUntil, ...k })
       if (opening.state === 'decrypting') await timers.schedule(tx, { kind: WINDOW_TIMER, key: `${WINDOW_TIMER}:${tenderId}`, fireAt: windowEndsAt!, payload: { tenderId } })
       if (opening.state === 'confirming') await timers.schedule(tx, { kind: CONFIRM_TIMER, key: `${CONFIRM_TIMER}:${tenderId}`, fireAt: confirmUntil!, payload: { tenderId } })
-      await emit(tx, actor, tenderId, 'resumed', { reason: reason ?? null, pausedSeconds: Math.round(pausedMs / 1000), windowEndsAt: windowEndsAt?.toISOString() ?? null, confirmUntil: confirmUntil?.toISOString() ?? null })
+      await emit(tx, actor, tenderId, 'resumed', { reason: reason ?? null, pausedSeconds: Math.round(pausedMs / 1000), windowEndsAt: windowEndsAt?.toISOString() ?? null, confirmUntil: confirmUntil?.toISOString() ?? null, kDeadline: k?.kDeadlineAt.toISOString() ?? null })
     })
     return getOpening(actor.principal, tenderId)
   }
@@ -738,7 +603,10 @@ export function createOpeningsService (deps: OpeningsDeps) {
             nonce: opening?.kNonce ?? null,
             secret: opening?.kSecret ?? null,
             value: opening?.kValue ?? null,
-            drawnAt: opening?.kDrawnAt?.toISOString() ?? null
+            drawnAt: opening?.kDrawnAt?.toISOString() ?? null,
+            deadline: opening?.kCommitment ? kDeadlineOf(opening)?.toISOString() ?? null : null,
+            alarm: (opening?.kAlarm ?? null) as 'yellow' | 'red' | null,
+            drawnAs: (opening?.kDrawnAs ?? null) as 'supervisor' | 'host' | null
           }
         : null,
       escrow: tender.escrowId !== null,
@@ -771,6 +639,7 @@ export function createOpeningsService (deps: OpeningsDeps) {
     await move(tx, null, opening, 'failed', { failureReason: 'tender_cancelled', closedAt: clock.now() }, { reason: 'tender_cancelled' })
     await timers.cancel(tx, `${WINDOW_TIMER}:${tender.id}`)
     await timers.cancel(tx, `${CONFIRM_TIMER}:${tender.id}`)
+    await coefficient.cancelAlarm(tx, tender.id)
   })
   timers.define(WINDOW_TIMER, async (tx, timer) => { await windowEnded(tx, (timer.payload as { tenderId: string }).tenderId) })
   timers.define(CONFIRM_TIMER, async (tx, timer) => { await confirmationEnded(tx, (timer.payload as { tenderId: string }).tenderId) })

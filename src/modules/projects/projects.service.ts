@@ -1,13 +1,14 @@
+import { Value } from 'typebox/value'
 import type { Actor } from '../../lib/actor.ts'
 import { isProjectParty, overseesProjects, type Principal } from '../../lib/policy.ts'
 import { endOfShanghaiDay, shanghaiDate } from '../../lib/working-days.ts'
 import { auditRecord, type Audit } from '../../plugins/audit.ts'
 import type { Clock } from '../../plugins/clock.ts'
 import { postgresErrorOf, type Database, type Queryable, type Transaction } from '../../plugins/db.ts'
-import { BookingSlotInvalid, ProjectDetailsInvalid, ProjectNotFound, ProjectStateInvalid, VenueCodeTaken, VenueDoubleBooked, VenueNotFound } from './projects.errors.ts'
+import { BookingSlotInvalid, ProjectDetailsInvalid, ProjectNotFound, ProjectStateInvalid, VenueCodeTaken, VenueDoubleBooked, VenueInvalid, VenueNotFound } from './projects.errors.ts'
 import * as repo from './projects.repository.ts'
 import { projectCode, projectProblem, slotProblem } from './projects.rules.ts'
-import type { BookingView, CreateVenue, ProjectDecision, ProjectView, RegisterProject, Slot, VenueView } from './projects.schemas.ts'
+import { CreateVenueSchema, type BookingView, type CreateVenue, type ProjectDecision, type ProjectView, type RegisterProject, type Slot, type VenueView } from './projects.schemas.ts'
 
 export interface ProjectsDeps { db: Database, audit: Audit, clock: Clock }
 
@@ -197,6 +198,11 @@ export function createProjectsService ({ db, audit, clock }: ProjectsDeps) {
   }
 
   async function createVenue (actor: Actor, input: CreateVenue): Promise<VenueView> {
+    // the hall's page builds this input from form text (seats may be NaN), not through the API schema
+    if (!Value.Check(CreateVenueSchema, input)) {
+      const first = [...Value.Errors(CreateVenueSchema, input)][0]
+      throw new VenueInvalid(first ? `${first.instancePath || '/'} ${first.message}` : 'code, name and seats')
+    }
     return db.transaction(async (tx) => {
       const row = await repo.insertVenue(tx, input)
       if (!row) throw new VenueCodeTaken(input.code)

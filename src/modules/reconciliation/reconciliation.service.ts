@@ -7,7 +7,7 @@ import { readCsv } from '../../lib/csv.ts'
 import { addCalendarDays, shanghaiDate } from '../../lib/working-days.ts'
 import { auditRecord, type Audit } from '../../plugins/audit.ts'
 import type { Clock } from '../../plugins/clock.ts'
-import { postgresErrorOf, type Database, type Transaction } from '../../plugins/db.ts'
+import { inSnapshot, postgresErrorOf, type Database, type Queryable, type Transaction } from '../../plugins/db.ts'
 import type { BanksService } from '../banks/banks.service.ts'
 import type { BankView } from '../banks/banks.schemas.ts'
 import { BankTransactionConflict } from '../banks/banks.errors.ts'
@@ -200,17 +200,24 @@ export function createReconciliationService ({ db, audit, clock, store, log, led
     return problemCount
   }
 
+  // a statement's open count and its differences are read from one snapshot, so a resolution
+  // committing meanwhile cannot leave the count saying one thing and the list another
+
   async function listStatements (limit = 50): Promise<StatementView[]> {
-    const rows = await repo.listStatements(db, limit)
-    const counts = await repo.countOpenItems(db, rows.map((row) => row.id))
-    return rows.map((row) => toStatementView(row, counts.get(row.id)))
+    return inSnapshot(db, async (tx) => {
+      const rows = await repo.listStatements(tx, limit)
+      const counts = await repo.countOpenItems(tx, rows.map((row) => row.id))
+      return rows.map((row) => toStatementView(row, counts.get(row.id)))
+    })
   }
 
   async function getStatement (statementId: string, limit = 500) {
-    const row = await repo.findStatement(db, statementId)
-    if (!row) throw new StatementNotFound(statementId)
-    const counts = await repo.countOpenItems(db, [row.id])
-    return { statement: toStatementView(row, counts.get(row.id)), differences: (await repo.itemsOf(db, row.id, limit)).map(toDifferenceView) }
+    return inSnapshot(db, async (tx) => {
+      const row = await repo.findStatement(tx, statementId)
+      if (!row) throw new StatementNotFound(statementId)
+      const counts = await repo.countOpenItems(tx, [row.id])
+      return { statement: toStatementView(row, counts.get(row.id)), differences: (await repo.itemsOf(tx, row.id, limit)).map(toDifferenceView) }
+    })
   }
 
   /**
@@ -309,16 +316,23 @@ export function createReconciliationService ({ db, audit, clock, store, log, led
     return (await repo.listBatches(db, limit)).map(toRemittanceView)
   }
 
-  /** The ledger and the records must tell the same story about what is still to remit. */
-  async function checkRemittances () {
-    const [ledgerBalance, records] = await Promise.all([ledger.balance('non_tax_revenue'), repo.unremittedTotal(db)])
-    const ledgerUnremitted = -ledgerBalance
-    return { ledgerUnremittedFen: Number(ledgerUnremitted), recordsUnremittedFen: Number(records), matches: ledgerUnremitted === records }
+  /**
+   * The ledger and the records must tell the same story about what is still to remit. Both are
+   * read from one snapshot (its own, or `snapshot`): a payment or a remittance committing between
+   * two separate reads would show them apart although they agree.
+   */
+  async function checkRemittances (snapshot?: Transaction) {
+    const check = async (tx: Transaction) => {
+      const ledgerUnremitted = -(await ledger.balance('non_tax_revenue', null, tx))
+      const records = await repo.unremittedTotal(tx)
+      return { ledgerUnremittedFen: Number(ledgerUnremitted), recordsUnremittedFen: Number(records), matches: ledgerUnremitted === records }
+    }
+    return snapshot ? check(snapshot) : inSnapshot(db, check)
   }
 
   /** Money per day for the finance chart, derived from the ledger. */
-  async function financeSummary (from: string, to: string): Promise<FinanceDay[]> {
-    const movements = await ledger.dailyMovements(from, to)
+  async function financeSummary (from: string, to: string, on: Queryable = db): Promise<FinanceDay[]> {
+    const movements = await ledger.dailyMovements(from, to, on)
     const days: FinanceDay[] = []
     for (let date = from; date <= to && days.length < 366; date = addCalendarDays(date, 1)) {
       const of = (account: string, side: 'debitsFen' | 'creditsFen') =>
@@ -334,7 +348,20 @@ export function createReconciliationService ({ db, audit, clock, store, log, led
     return days
   }
 
-  return { parkedCredit: repo.parkedCredit, importStatement, statementFile, listStatements, getStatement, resolve, createRemittances, confirmRemittance, listRemittances, checkRemittances, financeSummary }
+  /**
+   * The finance desk's overview (chart, trial balance, books check, remittance check) as of one
+   * moment, so the figures shown side by side can be compared with each other.
+   */
+  async function financeOverview (from: string, to: string) {
+    return inSnapshot(db, async (tx) => ({
+      days: await financeSummary(from, to, tx),
+      balances: await ledger.accountBalances(null, tx),
+      books: await ledger.checkBooks(tx),
+      remittances: await checkRemittances(tx)
+    }))
+  }
+
+  return { parkedCredit: repo.parkedCredit, importStatement, statementFile, listStatements, getStatement, resolve, createRemittances, confirmRemittance, listRemittances, checkRemittances, financeSummary, financeOverview }
 }
 
 export type ReconciliationService = ReturnType<typeof createReconciliationService>

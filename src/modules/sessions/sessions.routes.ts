@@ -17,9 +17,10 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<SessionsRoutesOptions> = 
       tags,
       operationId: 'signIn',
       summary: 'Password sign-in; returns a bearer token',
+      description: 'After repeated failures on an account name or from a client address, attempts answer 429 SIGN_IN_THROTTLED with Retry-After until the delay has passed (the same for every name, known or not).',
       security: [],
       body: LoginSchema,
-      response: { 200: LoginResultSchema, ...problems(401, 423, 429) }
+      response: { 200: LoginResultSchema, ...problems(401, 429) }
     }
   }, async (request) => service.signIn({ ...request.body, ip: request.ip, userAgent: request.headers['user-agent'], requestId: String(request.id) }))
 

@@ -24,11 +24,11 @@ export function describePrincipal (principal: Principal) {
 }
 
 export function createSessionsService ({ db, audit, auth, accounts, pki }: SessionsDeps) {
-  /** Password sign-in: the failure path is handled (and audited) by the accounts service. */
+  /** Password sign-in: throttling and the failure path are handled (and audited) by the accounts service. */
   async function signIn (input: Login & { ip: string, userAgent: string | undefined, requestId: string }) {
-    const account = await accounts.authenticate({ username: input.username, password: input.password, requestId: input.requestId })
+    const account = await accounts.authenticate({ username: input.username, password: input.password, ip: input.ip, requestId: input.requestId })
     const session = await db.transaction(async (tx) => {
-      await accounts.recordSignIn(tx, account.id)
+      await accounts.recordSignIn(tx, account)
       const issued = await auth.issueSession(tx, { accountId: account.id, method: 'password', ip: input.ip, userAgent: input.userAgent })
       await audit.append(tx, {
         actorId: account.id,
@@ -54,8 +54,7 @@ export function createSessionsService ({ db, audit, auth, accounts, pki }: Sessi
       const verified = await pki.verifySignedChallenge(tx, input)
       const accountId = await pki.holderOf(tx, verified.signer.fingerprint)
       if (!accountId) throw new CertificateNotLinked()
-      await accounts.assertCanSignIn(tx, accountId)
-      await accounts.recordSignIn(tx, accountId)
+      await accounts.recordSignIn(tx, await accounts.assertCanSignIn(tx, accountId))
       const issued = await auth.issueSession(tx, { accountId, method: 'certificate', ip: input.ip, userAgent: input.userAgent })
       await audit.append(tx, {
         actorId: accountId,

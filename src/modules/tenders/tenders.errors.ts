@@ -17,6 +17,7 @@ export const QuestionAnswered = createError('QUESTION_ALREADY_ANSWERED', 'The qu
 export const ObjectionNotFound = createError<'OBJECTION_NOT_FOUND', 404, [string]>('OBJECTION_NOT_FOUND', 'Objection %s not found', 404)
 export const ObjectionAnswered = createError('OBJECTION_ALREADY_ANSWERED', 'The objection has been answered', 409)
 export const ObjectionTooLate = createError<'OBJECTION_TOO_LATE', 422, [string]>('OBJECTION_TOO_LATE', 'Objections to the documents are filed at least 10 days before the bid deadline (by %s)', 422)
+export const DecryptionWindowTooShort = createError<'DECRYPTION_WINDOW_TOO_SHORT', 422, [number]>('DECRYPTION_WINDOW_TOO_SHORT', 'Mandatory tendering gives bidders a decryption window of at least %d minutes', 422)
 export const DeadlineMayOnlyMoveLater = createError('DEADLINE_MAY_ONLY_MOVE_LATER', 'A new bid deadline must be later than the current one', 422)
 
 /** A statutory timing rule that blocks (mandatory tendering); `details` lists every finding. */

@@ -191,6 +191,13 @@ export function bidWindowProblem (tender: { status: TenderStatus, bidDeadline: D
 }
 
 /**
+ * The shortest decryption window of a mandatory tender (依法必须招标); other tenders may declare a
+ * window from one minute, e.g. a demonstration run or a small procurement whose bidders are all
+ * present.
+ */
+export const MANDATORY_MIN_DECRYPTION_MINUTES = 10
+
+/**
  * Bids freeze this long after the deadline: a bid whose last byte arrived before the deadline is
  * still being verified and recorded for a moment, and must not find its tender already opening.
  */

@@ -45,7 +45,7 @@ export const TenderInputSchema = StrictObject({
   maxBidMegabytes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024, default: 200 })),
   openingFields: Type.Array(OpeningFieldSchema, { minItems: 1, maxItems: 20 }),
   evaluationMethod: EvaluationMethodSchema,
-  decryptionMinutes: Type.Optional(Type.Integer({ minimum: 10, maximum: 240, default: 60 })),
+  decryptionMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 240, default: 60, description: 'the decryption window; at least 10 for mandatory tendering (DECRYPTION_WINDOW_TOO_SHORT), from 1 otherwise' })),
   escrow: Type.Optional(StrictObject({
     threshold: Type.Integer({ minimum: 2, maximum: 9 }),
     custodians: Type.Array(Uuid, { minItems: 2, maxItems: 9 })

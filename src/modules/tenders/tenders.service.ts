@@ -17,13 +17,13 @@ import type { PaymentsService } from '../payments/payments.service.ts'
 import type { ProjectRow } from '../projects/projects.repository.ts'
 import type { ProjectsService } from '../projects/projects.service.ts'
 import {
-  DeadlineMayOnlyMoveLater, DocumentNotFound, DocumentsMissing, DocumentsNotPaid, FeeItemUnsuitable, NotRegistered, ObjectionAnswered,
+  DeadlineMayOnlyMoveLater, DecryptionWindowTooShort, DocumentNotFound, DocumentsMissing, DocumentsNotPaid, FeeItemUnsuitable, NotRegistered, ObjectionAnswered,
   ObjectionNotFound, ObjectionTooLate, ParticipationSecret, ProjectNotScheduled, QuestionAnswered, QuestionNotFound, SaleClosed,
   TenderInvalid, TenderNotFound, TenderStateInvalid, TimingRuleViolated
 } from './tenders.errors.ts'
 import * as repo from './tenders.repository.ts'
 import {
-  FREEZE_GRACE_MS, bondFeeLine, canTransition, changeFindings, objectionAnswerDueDate, objectionCutoff, participationIsSecret, publicationFindings, saleIsOpen,
+  FREEZE_GRACE_MS, MANDATORY_MIN_DECRYPTION_MINUTES, bondFeeLine, canTransition, changeFindings, objectionAnswerDueDate, objectionCutoff, participationIsSecret, publicationFindings, saleIsOpen,
   statusAtPublication, type TimingFinding
 } from './tenders.rules.ts'
 import type {
@@ -179,6 +179,8 @@ export function createTendersService (deps: TendersDeps) {
     if (input.escrow && (input.escrow.threshold > input.escrow.custodians.length || new Set(input.escrow.custodians).size !== input.escrow.custodians.length)) {
       throw new TenderInvalid('The escrow needs distinct custodians, at least as many as its threshold')
     }
+    const decryptionMinutes = input.decryptionMinutes ?? 60
+    if (project.mandatoryTendering && decryptionMinutes < MANDATORY_MIN_DECRYPTION_MINUTES) throw new DecryptionWindowTooShort(MANDATORY_MIN_DECRYPTION_MINUTES)
     const keys = input.openingFields.map((field) => field.key)
     if (new Set(keys).size !== keys.length) throw new TenderInvalid('Opening field keys must be distinct')
     if (input.evaluationMethod.coefficientK) {
@@ -203,7 +205,7 @@ export function createTendersService (deps: TendersDeps) {
       maxBidBytes: (input.maxBidMegabytes ?? 200) * 1024 * 1024,
       openingFields: input.openingFields,
       evaluationMethod: input.evaluationMethod,
-      decryptionMinutes: input.decryptionMinutes ?? 60,
+      decryptionMinutes,
       escrowPlan: input.escrow ?? null
     }
   }

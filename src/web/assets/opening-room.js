@@ -63,6 +63,7 @@ function act (work, done = 'opening.done') {
 
 function countdownTarget () {
   if (opening.state === 'scheduled' || opening.state === 'sign_in') return ['opening.countdown.sign_in', opening.signInOpensAt]
+  if (opening.state === 'frozen' && opening.coefficient?.deadline) return ['opening.countdown.nonce', opening.coefficient.deadline]
   if (opening.state === 'decrypting' && opening.window) return ['opening.countdown.window', opening.window.endsAt]
   if (opening.state === 'confirming' && opening.confirmUntil) return ['opening.countdown.confirm', opening.confirmUntil]
   return [null, null]
@@ -136,6 +137,9 @@ function draw () {
     const form = root.querySelector(`[data-form="${name}"]`)
     if (form) form.hidden = opening.state !== state
   }
+  // the host gives K's nonce only once the supervisor's deadline has passed (the red alarm)
+  const hostDraw = root.querySelector('[data-host-draw]')
+  if (hostDraw) hostDraw.hidden = opening.state !== 'frozen' || opening.coefficient?.alarm !== 'red'
   for (const button of root.querySelectorAll('[data-action^="remedy-"]')) button.hidden = opening.state !== 'remedy'
   const live = opening.bids.filter((bid) => bid.status !== 'withdrawn')
   $('[data-progress]').textContent = label('opening.progressValue', {
@@ -143,7 +147,14 @@ function draw () {
   })
   const coefficient = $('[data-coefficient]')
   if (coefficient && opening.coefficient) {
-    coefficient.textContent = opening.coefficient.value ? `K = ${opening.coefficient.value}` : opening.coefficient.commitment ? label('opening.coefficientPending', { commitment: opening.coefficient.commitment.slice(0, 16) }) : '—'
+    const k = opening.coefficient
+    const alarm = !k.value && k.alarm
+      ? ` ${label(`opening.kAlarm.${k.alarm}`, { deadline: new Date(k.deadline).toLocaleTimeString(root.dataset.lang === 'en' ? 'en-GB' : 'zh-CN', { timeZone: 'Asia/Shanghai' }) })}`
+      : ''
+    coefficient.textContent = k.value
+      ? `K = ${k.value}${k.drawnAs === 'host' ? ` ${label('opening.kDrawnByHost')}` : ''}`
+      : k.commitment ? label('opening.coefficientPending', { commitment: k.commitment.slice(0, 16) }) + alarm : '—'
+    coefficient.dataset.alarm = k.alarm ?? ''
   }
   for (const signedIn of root.querySelectorAll('[data-signed-in]')) signedIn.textContent = opening.you.signedIn ? label('opening.signedIn') : ''
   drawBids()

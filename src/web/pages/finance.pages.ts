@@ -23,7 +23,7 @@ const CHART_DAYS = 30
 const FormText = (maxLength: number) => Type.Optional(Type.String({ maxLength }))
 
 export const financePages: FastifyPluginAsyncTypebox = async (app) => {
-  const { reconciliation, ledger, refunds, banks } = app.services
+  const { reconciliation, refunds, banks } = app.services
 
   function may (request: FastifyRequest) {
     const principal = actorOf(request).principal
@@ -45,9 +45,7 @@ export const financePages: FastifyPluginAsyncTypebox = async (app) => {
     const { t, lang } = pageContext(request)
     const to = app.calendar.today()
     const from = addCalendarDays(to, -(CHART_DAYS - 1))
-    const [days, balances, books, remittances] = await Promise.all([
-      reconciliation.financeSummary(from, to), ledger.accountBalances(), ledger.checkBooks(), reconciliation.checkRemittances()
-    ])
+    const { days, balances, books, remittances } = await reconciliation.financeOverview(from, to)
     const dates = days.map((day) => day.date)
     const pick = (key: 'collectedFen' | 'remittedFen' | 'depositsFen' | 'refundedFen') => days.map((day) => day[key])
     const sum = (key: 'collectedFen' | 'remittedFen' | 'depositsFen' | 'refundedFen') => days.reduce((total, day) => total + day[key], 0)

@@ -1,4 +1,4 @@
-// The start-time baseline: the smallest Fastify server, started exactly like OpenHall (node + tsx).
+// The start-time baseline: the smallest Fastify server, started like the compiled OpenHall (plain node, no transpiler).
 import Fastify from 'fastify'
 
 const app = Fastify()
