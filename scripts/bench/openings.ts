@@ -298,7 +298,7 @@ export async function passDeadline (app: FastifyInstance, tenderId: string, bidD
   app.clock.now = () => new Date(Date.now() + offset)
   const restore = () => { app.clock.now = realNow }
   try {
-    await app.db.$client`update timers set fire_at = now() where key = ${`tenders.deadline:${tenderId}`}`
+    await app.db.$client`update timers set fire_at = ${app.clock.now().toISOString()}::timestamptz where key = ${`tenders.deadline:${tenderId}`}`
     // a background pass may hold the due timer for a moment (SKIP LOCKED): ask again until frozen
     for (let attempt = 0; attempt < 50; attempt++) {
       await app.timers.fireDue()

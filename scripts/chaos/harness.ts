@@ -188,6 +188,20 @@ export function watchReadiness (instance: Instance, truth: () => boolean, graceM
 
 export const maxWait = (result: ClientResult) => Math.max(0, ...result.outcomes.map((outcome) => outcome.waitMs))
 
+/** A fault's figures from what the data shows (effects) and what its clients saw (result). */
+export function faultReport (
+  effects: { acknowledged: number, survived: number, lost: number, halfDone: number }, result: ClientResult
+): Omit<FaultReport, 'checks'> {
+  return { acknowledged: effects.acknowledged, survived: effects.survived, lost: effects.lost, halfDoneCounted: effects.halfDone, maxClientWaitMs: maxWait(result), degraded: result.degraded }
+}
+
+/** /ready told the truth while the fault lasted (and, with `mustSeeNotReady`, did say so). */
+export function readinessCheck (name: string, readiness: { lies: number, samples: number, sawNotReady: boolean, lieSamples: string[] }, mustSeeNotReady: boolean): Check {
+  return mustSeeNotReady
+    ? { name, pass: readiness.lies === 0 && readiness.sawNotReady, detail: `${readiness.lies} wrong of ${readiness.samples} ${readiness.lieSamples.join('; ')}` }
+    : { name, pass: readiness.lies === 0, detail: readiness.lieSamples.join('; ') }
+}
+
 /** Non-final answers of several client runs, added up. */
 export function mergeDegraded (...results: ClientResult[]): Record<string, number> {
   const merged: Record<string, number> = {}

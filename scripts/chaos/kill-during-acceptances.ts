@@ -8,7 +8,7 @@
  */
 import { approvalsDesk, delegatedItem, filed } from '../../test/factories/cases.ts'
 import { pooled } from '../bench/bids.ts'
-import { ackCounter, commonChecks, maxWait, openStage, runClient, watchReadiness, type Scenario } from './harness.ts'
+import { ackCounter, commonChecks, faultReport, openStage, readinessCheck, runClient, type Scenario, watchReadiness } from './harness.ts'
 
 export const killDuringAcceptances: Scenario = {
   name: 'kill-acceptances',
@@ -50,14 +50,14 @@ export const killDuringAcceptances: Scenario = {
       const halfDone = rows.filter((row) => (row.state === 'accepted') !== (row.accepted === 1 && row.events === 1)).length
       // a 409 is an honest answer only for a retry whose first attempt may have committed
       const unexplained409 = answered.filter(({ outcome, row }) => outcome.status === 409 && (outcome.attempts === 1 || row?.state !== 'accepted')).length
-      const report = { acknowledged: acknowledged.length, survived, lost: acknowledged.length - survived, halfDoneCounted: halfDone, maxClientWaitMs: maxWait(result), degraded: result.degraded }
+      const report = faultReport({ acknowledged: acknowledged.length, survived, lost: acknowledged.length - survived, halfDone }, result)
       return {
         ...report,
         checks: [
           ...commonChecks(report, [result]),
           { name: `every case accepted exactly once (${rows.filter((row) => row.state === 'accepted' && row.accepted === 1).length}/${count})`, pass: rows.length === count && rows.every((row) => row.state === 'accepted' && row.accepted === 1 && row.events === 1) },
           { name: 'a 409 only for a retried acceptance that had committed', pass: unexplained409 === 0, detail: `${unexplained409} unexplained` },
-          { name: '/ready of the surviving instance stays true', pass: readiness.lies === 0, detail: readiness.lieSamples.join('; ') }
+          readinessCheck('/ready of the surviving instance stays true', readiness, false)
         ],
         notes: [`final answers ${JSON.stringify(result.outcomes.reduce<Record<number, number>>((all, outcome) => ({ ...all, [outcome.status]: (all[outcome.status] ?? 0) + 1 }), {}))}`]
       }

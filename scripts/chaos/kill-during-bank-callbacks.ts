@@ -4,7 +4,7 @@
  * payment; afterwards each payment is recorded exactly once with one receipt and the books
  * balance, whatever the kill interrupted.
  */
-import { ackCounter, commonChecks, maxWait, openStage, runClient, watchReadiness, type Scenario } from './harness.ts'
+import { ackCounter, commonChecks, faultReport, openStage, readinessCheck, runClient, type Scenario, watchReadiness } from './harness.ts'
 import { checkCallbacks, prepareCallbacks } from './payments.ts'
 
 export const killDuringBankCallbacks: Scenario = {
@@ -27,14 +27,14 @@ export const killDuringBankCallbacks: Scenario = {
       context.progress('load finished')
       const readiness = await ready.stop()
       const effects = await checkCallbacks(stage.app, setup, [result])
-      const report = { acknowledged: effects.acknowledged, survived: effects.survived, lost: effects.lost, halfDoneCounted: effects.halfDone, maxClientWaitMs: maxWait(result), degraded: result.degraded }
+      const report = faultReport(effects, result)
       return {
         ...report,
         checks: [
           ...commonChecks(report, [result], count),
           { name: `each payment recorded exactly once (${effects.payments}/${count})`, pass: effects.payments === count },
           { name: 'the books balance', pass: effects.balanced },
-          { name: '/ready of the surviving instance stays true', pass: readiness.lies === 0, detail: readiness.lieSamples.join('; ') }
+          readinessCheck('/ready of the surviving instance stays true', readiness, false)
         ]
       }
     } finally {

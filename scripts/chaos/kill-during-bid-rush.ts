@@ -5,7 +5,7 @@
  * instance is started again on the same data and must come back ready. Every receipt issued
  * must name a stored row and package; no row may lack its package; no bidder may have two.
  */
-import { ackCounter, commonChecks, maxWait, openStage, runClient, watchReadiness, type Scenario } from './harness.ts'
+import { ackCounter, commonChecks, faultReport, openStage, readinessCheck, runClient, type Scenario, watchReadiness } from './harness.ts'
 import { checkRush, prepareRush } from './bids.ts'
 
 export const killDuringBidRush: Scenario = {
@@ -29,13 +29,13 @@ export const killDuringBidRush: Scenario = {
       const restarted = await stage.start('a-restarted')
       const readiness = await ready.stop()
       const effects = await checkRush(stage.app, setup, [result])
-      const report = { acknowledged: effects.acknowledged, survived: effects.survived, lost: effects.lost, halfDoneCounted: effects.halfDone, maxClientWaitMs: maxWait(result), degraded: result.degraded }
+      const report = faultReport(effects, result)
       return {
         ...report,
         checks: [
           ...commonChecks(report, [result], count),
           { name: `one row per bidder (${effects.rows}/${count})`, pass: effects.rows === count },
-          { name: '/ready of the surviving instance stays true', pass: readiness.lies === 0, detail: readiness.lieSamples.join('; ') },
+          readinessCheck('/ready of the surviving instance stays true', readiness, false),
           { name: 'the killed instance restarts ready', pass: restarted.alive() }
         ]
       }

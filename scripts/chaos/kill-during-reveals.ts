@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto'
 import { createBidders, createDesk, pooled, publishTender, registerAll } from '../bench/bids.ts'
 import { certificateSession, openingState, passDeadline, seal, submit } from '../bench/openings.ts'
-import { ackCounter, commonChecks, maxWait, openStage, runClient, watchReadiness, type Scenario } from './harness.ts'
+import { ackCounter, commonChecks, faultReport, openStage, readinessCheck, runClient, type Scenario, watchReadiness } from './harness.ts'
 
 export const killDuringReveals: Scenario = {
   name: 'kill-reveals',
@@ -68,7 +68,7 @@ export const killDuringReveals: Scenario = {
       const halfDone = answered.filter(({ row, price }) => row?.status === 'opened' && row.price !== price).length
       const unexplained409 = answered.filter(({ outcome, row }) => outcome.status === 409 && (outcome.attempts === 1 || row?.status !== 'opened')).length
       const after = await openingState(app, tender.id)
-      const report = { acknowledged: acknowledged.length, survived, lost: acknowledged.length - survived, halfDoneCounted: halfDone, maxClientWaitMs: maxWait(result), degraded: result.degraded }
+      const report = faultReport({ acknowledged: acknowledged.length, survived, lost: acknowledged.length - survived, halfDone }, result)
       return {
         ...report,
         checks: [
@@ -76,7 +76,7 @@ export const killDuringReveals: Scenario = {
           { name: `every bid opened with its price (${rows.filter((row) => row.status === 'opened').length}/${count})`, pass: rows.length === count && answered.every(({ row, price }) => row?.status === 'opened' && row.price === price) },
           { name: 'a 409 only for a retried reveal that had committed', pass: unexplained409 === 0, detail: `${unexplained409} unexplained` },
           { name: 'the last reveal settled the opening', pass: after.state !== 'decrypting', detail: `state ${after.state}` },
-          { name: '/ready of the surviving instance stays true', pass: readiness.lies === 0, detail: readiness.lieSamples.join('; ') }
+          readinessCheck('/ready of the surviving instance stays true', readiness, false)
         ],
         notes: [`final answers ${JSON.stringify(result.outcomes.reduce<Record<number, number>>((all, outcome) => ({ ...all, [outcome.status]: (all[outcome.status] ?? 0) + 1 }), {}))}; opening ${after.state}`]
       }

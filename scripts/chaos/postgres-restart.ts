@@ -6,7 +6,7 @@
  * (no instance restarted) and every acknowledged payment is there exactly once.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ackCounter, commonChecks, maxWait, openStage, runClient, watchReadiness, type Scenario } from './harness.ts'
+import { ackCounter, commonChecks, faultReport, openStage, readinessCheck, runClient, type Scenario, watchReadiness } from './harness.ts'
 import { checkCallbacks, prepareCallbacks } from './payments.ts'
 
 export const postgresRestart: Scenario = {
@@ -35,7 +35,7 @@ export const postgresRestart: Scenario = {
       const result = await load
       const readiness = await ready.stop()
       const effects = await checkCallbacks(stage.app, setup, [result])
-      const report = { acknowledged: effects.acknowledged, survived: effects.survived, lost: effects.lost, halfDoneCounted: effects.halfDone, maxClientWaitMs: maxWait(result), degraded: result.degraded }
+      const report = faultReport(effects, result)
       return {
         ...report,
         checks: [
@@ -43,7 +43,7 @@ export const postgresRestart: Scenario = {
           { name: `each payment recorded exactly once (${effects.payments}/${count})`, pass: effects.payments === count },
           { name: 'the books balance', pass: effects.balanced },
           { name: 'callbacks were refused with 503 while PostgreSQL was down', pass: (result.degraded['503'] ?? 0) > 0, detail: JSON.stringify(result.degraded) },
-          { name: '/ready said not ready while down and ready after', pass: readiness.lies === 0 && readiness.sawNotReady, detail: `${readiness.lies} wrong of ${readiness.samples} ${readiness.lieSamples.join('; ')}` },
+          readinessCheck('/ready said not ready while down and ready after', readiness, true),
           { name: 'instances survived without a restart', pass: instances.every((instance) => instance.alive()) }
         ],
         notes: [`PostgreSQL down ${downMs / 1000} s (immediate stop)`]

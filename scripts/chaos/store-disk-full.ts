@@ -9,7 +9,7 @@ import { open, rm } from 'node:fs/promises'
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ackCounter, commonChecks, maxWait, openStage, runClient, watchReadiness, type Scenario } from './harness.ts'
+import { ackCounter, commonChecks, faultReport, openStage, readinessCheck, runClient, type Scenario, watchReadiness } from './harness.ts'
 import { checkRush, prepareRush } from './bids.ts'
 import { run } from './processes.ts'
 
@@ -67,13 +67,13 @@ export const storeDiskFull: Scenario = {
         const result = await load
         const readiness = await ready.stop()
         const effects = await checkRush(stage.app, setup, [result])
-        const report = { acknowledged: effects.acknowledged, survived: effects.survived, lost: effects.lost, halfDoneCounted: effects.halfDone, maxClientWaitMs: maxWait(result), degraded: result.degraded }
+        const report = faultReport(effects, result)
         return {
           ...report,
           checks: [
             ...commonChecks(report, [result], count),
             { name: 'bids were refused with 503 while the disk was full', pass: (result.degraded['503'] ?? 0) > 0, detail: JSON.stringify(result.degraded) },
-            { name: '/ready said not ready while full and ready after', pass: readiness.lies === 0 && readiness.sawNotReady, detail: `${readiness.lies} wrong of ${readiness.samples} ${readiness.lieSamples.join('; ')}` }
+            readinessCheck('/ready said not ready while full and ready after', readiness, true)
           ],
           notes: [`24 MB tmpfs, ${Math.round(filled / 1024)} KB filler for ${fullMs / 1000} s`]
         }

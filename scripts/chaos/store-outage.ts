@@ -5,7 +5,7 @@
  * /ready must say `storage: failing`; once it is back, the same clients finish.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ackCounter, commonChecks, maxWait, openStage, runClient, watchReadiness, type Scenario } from './harness.ts'
+import { ackCounter, commonChecks, faultReport, openStage, readinessCheck, runClient, type Scenario, watchReadiness } from './harness.ts'
 import { checkRush, prepareRush } from './bids.ts'
 
 export const storeOutage: Scenario = {
@@ -31,13 +31,13 @@ export const storeOutage: Scenario = {
       const result = await load
       const readiness = await ready.stop()
       const effects = await checkRush(stage.app, setup, [result])
-      const report = { acknowledged: effects.acknowledged, survived: effects.survived, lost: effects.lost, halfDoneCounted: effects.halfDone, maxClientWaitMs: maxWait(result), degraded: result.degraded }
+      const report = faultReport(effects, result)
       return {
         ...report,
         checks: [
           ...commonChecks(report, [result], count),
           { name: 'bids were refused with 503 while the store was away', pass: (result.degraded['503'] ?? 0) > 0, detail: JSON.stringify(result.degraded) },
-          { name: '/ready said not ready during the outage and ready after', pass: readiness.lies === 0 && readiness.sawNotReady, detail: `${readiness.lies} wrong of ${readiness.samples} ${readiness.lieSamples.join('; ')}` }
+          readinessCheck('/ready said not ready during the outage and ready after', readiness, true)
         ],
         notes: [`outage ${outageMs / 1000} s`]
       }

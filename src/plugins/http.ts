@@ -35,11 +35,17 @@ const DRAIN_LIMIT_BYTES = 4 * 1024 * 1024
 const NUL_IN_URL = /%00/i
 const BOUNDARY = /;\s*boundary\s*=\s*(?:"[^"]+"|[^\s;"]+)/i
 
-/** True when a parsed body holds a NUL in any string, key or value, at any depth. */
+/**
+ * True when a parsed body holds a NUL in any string, key or value, at any depth. Only what a
+ * parser builds is walked (arrays and plain objects): a streamed body (a statement, a bid) is a
+ * stream whose properties reach the socket and the server, and is read by its route.
+ */
 export function containsNul (value: unknown, depth = 0): boolean {
   if (typeof value === 'string') return value.includes('\u0000')
   if (value === null || typeof value !== 'object' || depth > 32) return false
   if (Array.isArray(value)) return value.some((item) => containsNul(item, depth + 1))
+  const prototype = Object.getPrototypeOf(value)
+  if (prototype !== Object.prototype && prototype !== null) return false
   return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item, depth + 1))
 }
 

@@ -6,6 +6,10 @@
  * after every firing. A due timer is claimed with `FOR UPDATE SKIP LOCKED` inside the transaction
  * that runs its handler and marks it fired, so exactly one instance fires it and a crash
  * mid-handler leaves it pending for the next attempt.
+ *
+ * A timer is due by the app's clock (`app.clock`), the one time every rule is judged by, so a
+ * handler that asks the clock and the firing that called it agree on what "now" is; the alarm
+ * only decides when to look, in real time.
  */
 import { and, asc, eq, inArray, isNull, lte, sql } from 'drizzle-orm'
 import fp from 'fastify-plugin'
@@ -71,18 +75,18 @@ export default fp(async function timersPlugin (app) {
     try {
       return await db.transaction(async (tx) => {
         const [row] = await tx.select().from(timers)
-          .where(and(isNull(timers.firedAt), lte(timers.fireAt, new Date()), inArray(timers.kind, kinds)))
+          .where(and(isNull(timers.firedAt), lte(timers.fireAt, app.clock.now()), inArray(timers.kind, kinds)))
           .orderBy(asc(timers.fireAt)).limit(1).for('update', { skipLocked: true })
         if (!row) return 'none'
         claimed = row
         await handlers.get(row.kind)!(tx, row)
         if (row.intervalSeconds) {
-          const next = Math.max(row.fireAt.getTime() + row.intervalSeconds * 1000, Date.now())
+          const next = Math.max(row.fireAt.getTime() + row.intervalSeconds * 1000, app.clock.now().getTime())
           await tx.update(timers).set({ fireAt: new Date(next), attempts: 0, lastError: null }).where(eq(timers.id, row.id))
         } else {
           // a handler that scheduled its own key again (a later check) keeps the timer armed
           // (fire_at may carry microseconds the Date read back lost: compare at millisecond precision)
-          await tx.update(timers).set({ firedAt: new Date(), attempts: row.attempts + 1 })
+          await tx.update(timers).set({ firedAt: app.clock.now(), attempts: row.attempts + 1 })
             .where(and(eq(timers.id, row.id), sql`date_trunc('milliseconds', ${timers.fireAt}) = ${row.fireAt.toISOString()}::timestamptz`))
         }
         return 'fired'
@@ -94,7 +98,7 @@ export default fp(async function timersPlugin (app) {
       await db.update(timers).set({
         attempts: claimed.attempts + 1,
         lastError: String((error as Error).message ?? error).slice(0, 1000),
-        fireAt: new Date(Date.now() + delay)
+        fireAt: new Date(app.clock.now().getTime() + delay)
       }).where(eq(timers.id, claimed.id))
       return 'fired'
     }
@@ -195,4 +199,4 @@ export default fp(async function timersPlugin (app) {
     await listener.unlisten().catch(() => {})
     await passes.catch(() => 0)
   })
-}, { name: 'timers', dependencies: ['db'] })
+}, { name: 'timers', dependencies: ['db', 'clock'] })

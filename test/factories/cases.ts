@@ -116,11 +116,11 @@ export async function approve (app: FastifyInstance, desk: ApprovalsDesk, caseId
 }
 
 /**
- * Fires a timer now, as the app's clock sees it. Timers fire on the database's now(), so one the
- * test dated in the past may already have fired (and found nothing to do): it is re-armed.
+ * Fires a timer now, as the app's clock sees it (timers are due by the app's clock); one that
+ * already fired (and found nothing to do) is re-armed.
  */
 export async function fire (app: FastifyInstance, key: string): Promise<void> {
-  await app.db.$client`update timers set fire_at = now(), fired_at = null where key = ${key}`
+  await app.db.$client`update timers set fire_at = ${app.clock.now().toISOString()}::timestamptz, fired_at = null where key = ${key}`
   await app.timers.fireDue()
 }
 

@@ -67,7 +67,7 @@ export async function advance (app: FastifyInstance, ms: number, timerKey?: stri
   const from = app.clock.now().getTime()
   app.clock.now = () => new Date(from + ms)
   if (timerKey) {
-    await app.db.$client`update timers set fire_at = now() where key = ${timerKey} and fired_at is null`
+    await app.db.$client`update timers set fire_at = ${app.clock.now().toISOString()}::timestamptz where key = ${timerKey} and fired_at is null`
     await app.timers.fireDue()
   }
 }

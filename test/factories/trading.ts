@@ -158,7 +158,7 @@ export async function passDeadline (app: FastifyInstance, t: { teardown (fn: () 
   const realNow = app.clock.now
   app.clock.now = () => new Date(new Date(tender.bidDeadline).getTime() + afterMs)
   t.teardown(() => { app.clock.now = realNow })
-  await app.db.$client`update timers set fire_at = now() where key = ${`tenders.deadline:${tender.id}`}`
+  await app.db.$client`update timers set fire_at = ${app.clock.now().toISOString()}::timestamptz where key = ${`tenders.deadline:${tender.id}`}`
   await app.timers.fireDue()
 }
 

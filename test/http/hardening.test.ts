@@ -9,6 +9,7 @@ import t from 'tap'
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import { feeItems } from '../../schema/index.ts'
 import { toProblem } from '../../src/plugins/errors.ts'
+import { containsNul } from '../../src/plugins/http.ts'
 import { buildTestApp, countRows } from '../helper.ts'
 import { createUser, hallAdmin } from '../factories/accounts.ts'
 import { createDepartment } from '../factories/departments.ts'
@@ -192,6 +193,19 @@ t.test('a NUL character anywhere in a request is a 400, before any signature or 
   t.notMatch(page.body, /NUL_CHARACTER/)
   t.equal(await countRows(app, 'audit_entries'), before, 'nothing written')
   t.same(logs.filter((line) => (line.level as number) >= 50).map((line) => line.msg), [])
+})
+
+t.test('the NUL guard walks what a parser built, never a streamed body', async (t) => {
+  t.ok(containsNul({ a: [{ b: 'x\u0000' }] }), 'deep in a parsed body')
+  t.ok(containsNul({ 'k\u0000': 1 }), 'in a key')
+  t.notOk(containsNul({ a: ['plain', 1, null] }))
+  // a streamed body (a bank statement, a bid) reaches the socket and the server through its
+  // properties: walking it once burned the CPU until the upload's client gave up
+  const { PassThrough } = await import('node:stream')
+  const stream = new PassThrough()
+  Object.assign(stream, { note: 'x\u0000' })
+  t.notOk(containsNul(stream), 'a stream is read by its route, not walked')
+  t.notOk(containsNul(Buffer.from([0])), 'nor a buffer')
 })
 
 t.test('a reference to something that does not exist is a 4xx, not a 500', async (t) => {

@@ -152,7 +152,7 @@ t.test('fees: a notice at acceptance, the result waits for payment, the receipt 
     payload: { code: accepted.payment!.code, amountFen: 5000, bankCode: finance.bank.code, bankTxnId: 'CASE-1', payerAccountNo: '6222020200112233445', payerAccountName: 'Test' }
   })
   t.equal(paid.statusCode, 201, paid.body)
-  await app.db.$client`update timers set fire_at = now() where kind like 'payment%' and fired_at is null`
+  await app.db.$client`update timers set fire_at = ${app.clock.now().toISOString()}::timestamptz where kind like 'payment%' and fired_at is null`
   await app.timers.fireDue()
   const withReceipt = await caseOf(app, desk.clerk, submitted.id)
   t.equal(withReceipt.payment!.status, 'paid')

@@ -206,7 +206,7 @@ t.test('a payment made before the due time is accepted even when its callback co
 
   // the expiry closes the unpaid notice once the grace period is over, and reverses its billing
   app.clock.now = () => new Date(dueAt.getTime() + 3 * 3_600_000)
-  await app.db.$client`update timers set fire_at = now() where key like 'payments.expire:%'`
+  await app.db.$client`update timers set fire_at = ${app.clock.now().toISOString()}::timestamptz where key like 'payments.expire:%'`
   await app.timers.fireDue()
   app.clock.now = realNow
   const expired = await app.inject({ method: 'GET', url: `/api/payment-notices/${late.id}`, headers: desk.proposer.headers })
@@ -277,7 +277,7 @@ t.test('modules learn of payments after commit, durably, through onPaid', async 
   const notice = await issueNotice(app, desk.proposer, { purpose: 'tender_document', reference: 'tender:T-2026-001', lines: [{ code: fee.code }] })
   t.equal((await app.inject(callback(bank, bankPayment(notice)))).statusCode, 201)
   for (let attempt = 0; attempt < 50 && seen.length === 0; attempt++) {
-    await app.db.$client`update timers set fire_at = now() where key like 'payments.paid:%' and fired_at is null`
+    await app.db.$client`update timers set fire_at = ${app.clock.now().toISOString()}::timestamptz where key like 'payments.paid:%' and fired_at is null`
     await app.timers.fireDue()
     await new Promise((resolve) => setTimeout(resolve, 50))
   }

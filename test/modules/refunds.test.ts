@@ -31,7 +31,7 @@ t.test('a bid bond is refunded to the account it came from, within the working d
   await socket.next((message) => message.event === 'refund.requested')
 
   // the yellow and red alarms are pushed when their time comes
-  await app.db.$client`update timers set fire_at = now() where key like ${`refunds.alarm:${refund.id}:yellow`}`
+  await app.db.$client`update timers set fire_at = ${app.clock.now().toISOString()}::timestamptz where key like ${`refunds.alarm:${refund.id}:yellow`}`
   await app.timers.fireDue()
   t.match((await socket.next((message) => message.event === 'refund.yellow')).data, { id: refund.id })
   const realNow = app.clock.now

@@ -259,7 +259,7 @@ t.test('a tender paused when its deadline came waits; answered without a new dea
   t.equal(paused.status, 'bidding', 'the deadline passed during the pause: nothing freezes yet')
   t.equal((await app.inject({ method: 'GET', url: `/api/tenders/${tender.id}/participation`, headers: desk.agency.headers })).json().code, 'PARTICIPATION_SECRET', 'and participation stays secret: the deadline may move')
   await app.inject({ method: 'POST', url: `/api/objections/${objection.json().id}/answer`, headers: desk.agency.headers, payload: { answer: '不予采纳。' } })
-  await app.db.$client`update timers set fire_at = now() where key = ${`tenders.deadline:${tender.id}`}`
+  await app.db.$client`update timers set fire_at = ${app.clock.now().toISOString()}::timestamptz where key = ${`tenders.deadline:${tender.id}`}`
   await app.timers.fireDue()
   t.equal((await app.inject({ method: 'GET', url: `/api/tenders/${tender.id}` })).json().status, 'failed', 'answered without moving the deadline: bidding closes at once (and, without bids, the opening fails: 流标)')
 })

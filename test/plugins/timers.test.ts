@@ -88,7 +88,7 @@ t.test('a handler that schedules its own key for later keeps the timer armed', a
   await app.timers.fireDue()
   const [row] = await app.db.$client<Array<{ fired: boolean, later: boolean }>>`select fired_at is not null as fired, fire_at > now() as later from timers where key = 'again'`
   t.same(row, { fired: false, later: true }, 'armed for the later check')
-  await app.db.$client`update timers set fire_at = now() where key = 'again'`
+  await app.db.$client`update timers set fire_at = ${app.clock.now().toISOString()}::timestamptz where key = 'again'`
   await app.timers.fireDue()
   t.equal(calls, 2)
   t.equal((await app.db.$client`select 1 from timers where key = 'again' and fired_at is not null`).length, 1, 'fired for good the second time')
