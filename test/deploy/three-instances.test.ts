@@ -55,6 +55,12 @@ const sharedEnv = { DATABASE_URL: databaseUrl, DATA_DIR: dataDir, MASTER_KEY: TE
 
 const preparing = await buildTestApp(t, { databaseUrl, env: sharedEnv })
 const signingIn = await createUser(preparing.app)
+// an opening in its decryption window (frozen by this app's clock, weeks ahead; the window is
+// still open by the instances' real clocks)
+const opening = await openingUnderWay(preparing.app, t, PRICES)
+// back on real time: timers are due by an app's clock, and by the weeks-ahead one this app's
+// explicit firings would flag the objections below overdue before the instances could
+preparing.app.clock.now = () => new Date()
 // objections to a tender's documents, each with its overdue timer (moved to "soon" in the timer test)
 const objected = await publishedTender(preparing.app, await tradingDesk(preparing.app))
 const objector = await organisation(preparing.app, 'bidder')
@@ -66,9 +72,6 @@ for (let i = 0; i < TIMERS; i++) {
   if (filed.statusCode !== 201) throw new Error(`objection: ${filed.body}`)
   objectionIds.push(filed.json().id as string)
 }
-// an opening in its decryption window (frozen by this app's clock, weeks ahead; the window is
-// still open by the instances' real clocks)
-const opening = await openingUnderWay(preparing.app, t, PRICES)
 // from here on no client reaches this app; it stays open only to schedule the timers of the last
 // test through the timers service, and closes before they are due
 
