@@ -108,8 +108,14 @@ export const bidsRoutes: FastifyPluginAsyncTypebox<{ service: BidsService }> = a
         continue
       }
       const file = part as MultipartFile
-      if (!Value.Check(GuaranteeFieldsSchema, raw)) throw new BidPartMissing('fields issuer, letterNumber, amountFen and validUntil before the file')
-      bond = await service.recordGuarantee(actorOf(request), request.params.tenderId, raw as GuaranteeFields, { name: file.filename, stream: file.file })
+      try {
+        if (!Value.Check(GuaranteeFieldsSchema, raw)) throw new BidPartMissing('fields issuer, letterNumber, amountFen and validUntil before the file')
+        bond = await service.recordGuarantee(actorOf(request), request.params.tenderId, raw as GuaranteeFields, { name: file.filename, stream: file.file })
+      } catch (error) {
+        // a scan left unread holds back the rest of the body, and with it the answer
+        file.file.resume()
+        throw error
+      }
     }
     if (!bond) throw new BidPartMissing('the scan of the letter in a part named "file"')
     return bond
