@@ -3,7 +3,7 @@
  * arbitrary JSON must never cause a 5xx, and schema-valid bodies broken in one way (an unknown
  * field, a wrong type, a missing required field) must be refused with VALIDATION_FAILED without
  * writing anything or logging above warn. Paths and query strings: fuzz-requests.test.ts;
- * multipart and bodies of the wrong kind: fuzz-bodies.held.ts (held out of the suite, see its header).
+ * multipart and bodies of the wrong kind: fuzz-bodies.test.ts.
  */
 import fc from 'fast-check'
 import t from 'tap'
