@@ -38,6 +38,13 @@ export async function startServer (options: StartOptions = {}): Promise<FastifyI
     throw error
   }
 
+  // the start's phases, in ms since the process began (and CPU ms spent), in the ready line: a slow start says where
+  const phases: Record<string, { at: number, cpu: number }> = {}
+  const phase = (name: string) => {
+    const cpu = process.cpuUsage()
+    phases[name] = { at: Math.round(performance.now()), cpu: Math.round((cpu.user + cpu.system) / 1000) }
+  }
+  phase('configured')
   const secrets = await loadDataDirSecrets(config.dataDir)
   // PostgreSQL's lines (debug) wait for the app's logger
   const early: string[] = []
@@ -50,9 +57,13 @@ export async function startServer (options: StartOptions = {}): Promise<FastifyI
   // Loading the app keeps this thread busy for a while, and starting initdb or PostgreSQL needs
   // it (checks, child processes): so the load begins once they run, or once the server is
   // known (DATABASE_URL, a server shared with another process) or failed.
+  databaseServer.then(() => phase('database'), () => {})
   await Promise.race([postgresRuns, databaseServer.then(() => {}, () => {})])
+  phase('databaseRunning')
   const { buildApp } = await import('./app.ts')
+  phase('loaded')
   const app = await buildApp(config, { databaseServer })
+  phase('built')
   logPostgres = (message) => app.log.debug({ component: 'postgres' }, message.trim())
   for (const message of early.splice(0)) logPostgres(message)
   let shuttingDown = false
@@ -71,11 +82,13 @@ export async function startServer (options: StartOptions = {}): Promise<FastifyI
   process.on('SIGTERM', () => shutdown('SIGTERM'))
 
   await app.ready()
+  phase('ready')
   // before listening, so that /ready answering implies the hall has an administrator
   announceAdministrator(await app.services.accounts.ensureAdministrator(config.admin))
   await app.listen({ port: config.port, host: config.host })
+  phase('listening')
   if (options.afterStart) await options.afterStart(app, config)
-  app.log.info({ url: config.publicUrl }, 'OpenHall is ready')
+  app.log.info({ url: config.publicUrl, start: phases }, 'OpenHall is ready')
   return app
 }
 

@@ -59,9 +59,16 @@ t.test('an up-to-date dist/ is not rebuilt', async (t) => {
 t.test('the compiled server finds its files, serves its pages and stops its PostgreSQL', async (t) => {
   const dataDir = await freshDataDir(t)
   const port = await freePort()
-  const server = startServer({ DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' }, COMPILED)
+  const server = startServer({ DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' }, COMPILED)
   await waitReady(port, 120_000).catch((error: Error) => { throw new Error(`${error.message}\n${server.output()}`) })
   const base = `http://127.0.0.1:${port}`
+
+  const readyLine = server.output().split('\n').find((line) => line.includes('"OpenHall is ready"'))
+  const phases = JSON.parse(readyLine ?? '{}').start as Record<string, { at: number, cpu: number }> | undefined
+  const order = ['configured', 'databaseRunning', 'loaded', 'built', 'ready', 'listening']
+  t.same(order.filter((name) => phases?.[name]), order, 'the ready line says when each phase of the start ended')
+  t.ok(order.every((name, i) => i === 0 || phases![name]!.at >= phases![order[i - 1]!]!.at), 'in the order they happen')
+  t.ok(phases?.database && phases.database.at <= phases.built!.at, 'the database was ready before the app was built')
 
   const oneTime = /one-time password: (\S+)/.exec(server.output())?.[1]
   t.ok(oneTime, 'the first start created the administrator (the migrations ran)')

@@ -193,21 +193,21 @@ export async function appRound (app: FastifyInstance, appUrl: string, room: stri
   return { ...side, fromSendP99: percentile(latencies(result, sentAt.slice(options.warmUp)), 0.99) }
 }
 
-export async function measureOpeningFanout (app: FastifyInstance, appUrl: string) {
-  const watchers = Number(process.env.BENCH_WATCHERS ?? 2000)
+/**
+ * BENCH_ROUNDS rounds of one room's fan-out, the bare `ws` baseline then the app (directly or
+ * through a proxy at appUrl), each round to `watchers` fresh sockets; the round with the median
+ * ratio of the p99s is the one reported.
+ */
+export async function fanoutRounds (app: FastifyInstance, appUrl: string, room: string, watchers: number, slackMs: number) {
   const events = Number(process.env.BENCH_FANOUT_EVENTS ?? 20)
   const spacingMs = Number(process.env.BENCH_FANOUT_SPACING_MS ?? 150)
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
-  const desk = await createDesk(app, 'fanout')
-  // a published tender, so that the room admits anonymous watchers as it would the public
-  const tender = await publishTender(app, desk)
-  const room = `opening:${tender.id}`
   const options: FanoutOptions = {
     watchers,
     spacingMs,
     warmUp: WARM_UP,
     data: Array.from({ length: WARM_UP + events }, (_, i) => tickData(i - WARM_UP)),
-    timeoutMs: (WARM_UP + events) * spacingMs + 15_000
+    timeoutMs: (WARM_UP + events) * spacingMs + slackMs
   }
   const results: Array<{ scenario: FanoutSide & { fromSendP99: number }, baseline: FanoutSide, ratio: number }> = []
   for (let round = 0; round < rounds; round++) {
@@ -223,10 +223,21 @@ export async function measureOpeningFanout (app: FastifyInstance, appUrl: string
     ...median,
     ratios: results.map((result) => result.ratio),
     p99s: results.map((result) => [result.scenario.p99, result.baseline.p99] as const),
+    complete: results.every((result) => result.scenario.missing === 0 && result.baseline.missing === 0),
+    results
+  }
+}
+
+export async function measureOpeningFanout (app: FastifyInstance, appUrl: string) {
+  const desk = await createDesk(app, 'fanout')
+  // a published tender, so that the room admits anonymous watchers as it would the public
+  const tender = await publishTender(app, desk)
+  const { results, ...fanout } = await fanoutRounds(app, appUrl, `opening:${tender.id}`, Number(process.env.BENCH_WATCHERS ?? 2000), 15_000)
+  return {
+    ...fanout,
     // the largest growth of any round: later rounds reuse memory the first one took from the system
     rssGrowthMb: Math.max(...results.map((result) => result.scenario.rssGrowthMb)),
-    baselineRssGrowthMb: Math.max(...results.map((result) => result.baseline.rssGrowthMb)),
-    complete: results.every((result) => result.scenario.missing === 0 && result.baseline.missing === 0)
+    baselineRssGrowthMb: Math.max(...results.map((result) => result.baseline.rssGrowthMb))
   }
 }
 

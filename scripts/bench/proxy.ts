@@ -27,7 +27,7 @@ import { startEmbeddedPostgres } from '../../src/lib/embedded-postgres.ts'
 import { BENCH_ROWS_DDL } from './bench-routes.ts'
 import { createDesk, publishTender } from './bids.ts'
 import { runLoad, type LoadResult } from './load.ts'
-import { appRound, bareRound, tickData, WARM_UP, type FanoutOptions } from './openings.ts'
+import { fanoutRounds } from './openings.ts'
 
 /** The benchmark's loopback ports (nginx and the instances). */
 const PORT_RANGE = [42000, 42999] as const
@@ -123,38 +123,8 @@ async function measureWithApp (app: FastifyInstance, shared: Record<string, stri
     await write(proxied, 2)
     const writes = await alternate(() => write(proxied, seconds), () => write(direct, seconds))
 
-    const watchers = Number(process.env.BENCH_PROXY_WATCHERS ?? 10_000)
-    const events = Number(process.env.BENCH_FANOUT_EVENTS ?? 20)
-    const spacingMs = Number(process.env.BENCH_FANOUT_SPACING_MS ?? 150)
-    const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
-    const room = `opening:${tender.id}`
-    const options: FanoutOptions = {
-      watchers,
-      spacingMs,
-      warmUp: WARM_UP,
-      data: Array.from({ length: WARM_UP + events }, (_, i) => tickData(i - WARM_UP)),
-      timeoutMs: (WARM_UP + events) * spacingMs + 30_000
-    }
-    const fanout: Array<{ app: Awaited<ReturnType<typeof appRound>>, bare: Awaited<ReturnType<typeof bareRound>>, ratio: number }> = []
-    for (let round = 0; round < rounds; round++) {
-      const bare = await bareRound(room, options)
-      const viaProxy = await appRound(app, proxied, room, options)
-      fanout.push({ app: viaProxy, bare, ratio: viaProxy.p99 / bare.p99 })
-    }
-    const median = [...fanout].sort((a, b) => a.ratio - b.ratio)[Math.floor(fanout.length / 2)]!
-    return {
-      instances: INSTANCES,
-      reads,
-      writes,
-      fanout: {
-        watchers,
-        events,
-        ...median,
-        ratios: fanout.map((round) => round.ratio),
-        p99s: fanout.map((round) => [round.app.p99, round.bare.p99] as const),
-        complete: fanout.every((round) => round.app.missing === 0 && round.bare.missing === 0)
-      }
-    }
+    const { results, ...fanout } = await fanoutRounds(app, proxied, `opening:${tender.id}`, Number(process.env.BENCH_PROXY_WATCHERS ?? 10_000), 30_000)
+    return { instances: INSTANCES, reads, writes, fanout }
   } finally {
     await proxy?.stop()
     for (const instance of instances) await stopInstance(instance)
