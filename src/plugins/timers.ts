@@ -10,11 +10,18 @@
  * A timer is due by the app's clock (`app.clock`), the one time every rule is judged by, so a
  * handler that asks the clock and the firing that called it agree on what "now" is; the alarm
  * only decides when to look, in real time.
+ *
+ * A firing gives way to requests. It holds its timer row while the handler locks the domain row
+ * (a case, a tender), and a request does the reverse: it locks that row, then moves the same
+ * timer. PostgreSQL breaks such a deadlock after `deadlock_timeout` (1 s) by failing whichever
+ * transaction started waiting first, which may be the request (a clerk's step answered 500). So
+ * the firing waits for a lock at most TIMER_LOCK_TIMEOUT_MS, well under that, and is tried again
+ * a moment later; the request goes through.
  */
 import { and, asc, eq, inArray, isNull, lte, sql } from 'drizzle-orm'
 import fp from 'fastify-plugin'
 import { timers } from '../../schema/index.ts'
-import type { Queryable, Transaction } from './db.ts'
+import { postgresErrorOf, type Queryable, type Transaction } from './db.ts'
 
 export interface TimerRow {
   id: string
@@ -58,6 +65,12 @@ const NOTIFY_CHANNEL = 'openhall_timers'
 /** Upper bound of one alarm, so a wrong system clock or a missed notification heals itself. */
 const MAX_ALARM_MS = 60_000
 const RETRY_BACKOFF_MS = [5_000, 30_000, 120_000, 600_000]
+/** How long a firing waits for a lock a request holds before it gives way (see above). */
+const TIMER_LOCK_TIMEOUT_MS = 250
+/** A firing that gave way is tried again this soon: nothing failed, a request was busy with its rows. */
+const GAVE_WAY_RETRY_MS = 1_000
+/** PostgreSQL's lock_not_available: the lock_timeout passed. */
+const LOCK_NOT_AVAILABLE = '55P03'
 
 export default fp(async function timersPlugin (app) {
   const db = app.db
@@ -74,6 +87,7 @@ export default fp(async function timersPlugin (app) {
     let claimed: TimerRow | undefined
     try {
       return await db.transaction(async (tx) => {
+        await tx.execute(sql.raw(`set local lock_timeout = '${TIMER_LOCK_TIMEOUT_MS}ms'`))
         const [row] = await tx.select().from(timers)
           .where(and(isNull(timers.firedAt), lte(timers.fireAt, app.clock.now()), inArray(timers.kind, kinds)))
           .orderBy(asc(timers.fireAt)).limit(1).for('update', { skipLocked: true })
@@ -93,13 +107,13 @@ export default fp(async function timersPlugin (app) {
       })
     } catch (error) {
       if (!claimed) throw error
-      app.log.error({ err: error, timer: claimed.key, kind: claimed.kind }, 'timer handler failed; will retry')
-      const delay = RETRY_BACKOFF_MS[Math.min(claimed.attempts, RETRY_BACKOFF_MS.length - 1)]!
-      await db.update(timers).set({
-        attempts: claimed.attempts + 1,
-        lastError: String((error as Error).message ?? error).slice(0, 1000),
-        fireAt: new Date(app.clock.now().getTime() + delay)
-      }).where(eq(timers.id, claimed.id))
+      const gaveWay = postgresErrorOf(error)?.code === LOCK_NOT_AVAILABLE
+      if (gaveWay) app.log.info({ timer: claimed.key, kind: claimed.kind }, 'timer gave way to a request holding its rows; will retry')
+      else app.log.error({ err: error, timer: claimed.key, kind: claimed.kind }, 'timer handler failed; will retry')
+      const delay = gaveWay ? GAVE_WAY_RETRY_MS : RETRY_BACKOFF_MS[Math.min(claimed.attempts, RETRY_BACKOFF_MS.length - 1)]!
+      // unless the timer was moved meanwhile (the request it gave way to may have scheduled it anew)
+      const fireAt = new Date(app.clock.now().getTime() + delay)
+      await db.update(timers).set(gaveWay ? { fireAt } : { fireAt, attempts: claimed.attempts + 1, lastError: String((error as Error).message ?? error).slice(0, 1000) }).where(and(eq(timers.id, claimed.id), isNull(timers.firedAt), sql`date_trunc('milliseconds', ${timers.fireAt}) = ${claimed.fireAt.toISOString()}::timestamptz`))
       return 'fired'
     }
   }

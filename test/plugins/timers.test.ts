@@ -93,3 +93,47 @@ t.test('a handler that schedules its own key for later keeps the timer armed', a
   t.equal(calls, 2)
   t.equal((await app.db.$client`select 1 from timers where key = 'again' and fired_at is not null`).length, 1, 'fired for good the second time')
 })
+
+t.test('a firing gives way to a request that holds its rows and moves its timer (no deadlock, no 500)', async (t) => {
+  const { app, logs } = await buildTestApp(t)
+  await app.db.$client`create table if not exists drill_rows (id int primary key, note text)`
+  await app.db.$client`insert into drill_rows values (1, 'free') on conflict do nothing`
+  let claimed = () => {}
+  const claimedNow = new Promise<void>((resolve) => { claimed = resolve })
+  let release = () => {}
+  const gate = new Promise<void>((resolve) => { release = resolve })
+  let runs = 0
+  app.timers.define('drill.lock', async (tx) => {
+    runs++
+    if (runs === 1) {
+      claimed()
+      await gate
+    }
+    // the handler locks the domain row a request may be holding (a case, a tender)
+    await tx.execute(sql`select id from drill_rows where id = 1 for update`)
+    await tx.execute(sql`update drill_rows set note = 'by the timer' where id = 1`)
+  })
+  await app.timers.schedule(app.db, { kind: 'drill.lock', key: 'drill-lock', fireAt: app.clock.now() })
+  const firing = app.timers.fireDue()
+  await claimedNow // the firing holds the timer row
+
+  // a request: lock the row, then move the same timer (it waits for the firing's timer row) …
+  const request = app.db.transaction(async (tx) => {
+    await tx.execute(sql`select id from drill_rows where id = 1 for update`)
+    await app.timers.schedule(tx, { kind: 'drill.lock', key: 'drill-lock', fireAt: app.clock.now() })
+    await tx.execute(sql`update drill_rows set note = 'by the request' where id = 1`)
+  })
+  const waiting = async () => (await app.db.$client`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)[0]!.n >= 1
+  t.ok(await waitFor(waiting), 'the request waits for the timer row')
+  release() // … while the handler now waits for the request's row: each waits for the other
+
+  await t.resolves(request, 'the request commits: the firing gave way')
+  await firing
+  // the request moved the timer to now, so the same pass found it due again once it had given way
+  const [row] = await app.db.$client<Array<{ fired_at: Date | null, last_error: string | null }>>`select fired_at, last_error from timers where key = 'drill-lock'`
+  t.equal(runs, 2, 'the firing ran again after the request')
+  t.not(row!.fired_at, null, 'and the timer fired')
+  t.equal(row!.last_error, null, 'giving way is not a failure')
+  t.equal((await app.db.$client`select note from drill_rows where id = 1`)[0]!.note, 'by the timer', 'after the request, in order')
+  t.same(logs.filter((line) => (line.level as number) >= 50).map((line) => line.msg), [], 'nothing logged as an error')
+})
