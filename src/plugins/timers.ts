@@ -8,8 +8,11 @@
  * mid-handler leaves it pending for the next attempt.
  *
  * A timer is due by the app's clock (`app.clock`), the one time every rule is judged by, so a
- * handler that asks the clock and the firing that called it agree on what "now" is; the alarm
- * only decides when to look, in real time.
+ * handler that asks the clock and the firing that called it agree on what "now" is. The alarm is
+ * set by that clock too: judged by the wall clock, a timer the app's clock has not reached but the
+ * wall clock has passed (a clock held in the past, as tests hold it) looked due at every alarm,
+ * and the instance looked again and again without firing it, and fired it in the background the
+ * moment the clock moved past it.
  *
  * A firing gives way to requests. It holds its timer row while the handler locks the domain row
  * (a case, a tender), and a request does the reverse: it locks that row, then moves the same
@@ -76,7 +79,7 @@ export default fp(async function timersPlugin (app) {
   const db = app.db
   const handlers = new Map<string, TimerHandler>()
   let alarm: NodeJS.Timeout | undefined
-  /** when the alarm set now goes off (epoch ms) */
+  /** when the alarm set now goes off, by the app's clock (epoch ms) */
   let alarmAt = Number.POSITIVE_INFINITY
   let closing = false
   let firing: Promise<number> | undefined
@@ -135,8 +138,8 @@ export default fp(async function timersPlugin (app) {
       : await db.select({ fireAt: timers.fireAt }).from(timers)
         .where(and(isNull(timers.firedAt), inArray(timers.kind, kinds))).orderBy(asc(timers.fireAt)).limit(1)
     clearTimeout(alarm)
-    const delay = Math.min(next ? Math.max(0, next.fireAt.getTime() - Date.now()) : MAX_ALARM_MS, MAX_ALARM_MS)
-    alarmAt = Date.now() + delay
+    const delay = Math.min(next ? Math.max(0, next.fireAt.getTime() - app.clock.now().getTime()) : MAX_ALARM_MS, MAX_ALARM_MS)
+    alarmAt = app.clock.now().getTime() + delay
     alarm = setTimeout(onAlarm, delay)
     alarm.unref()
   }
@@ -165,7 +168,7 @@ export default fp(async function timersPlugin (app) {
    * and most timers (acceptance limits, deadline warnings) are days away.
    */
   async function announce (tx: Queryable, fireAt: Date): Promise<void> {
-    if (fireAt.getTime() - Date.now() > MAX_ALARM_MS) return
+    if (fireAt.getTime() - app.clock.now().getTime() > MAX_ALARM_MS) return
     await tx.execute(sql`select pg_notify(${NOTIFY_CHANNEL}, ${String(fireAt.getTime())})`)
   }
 

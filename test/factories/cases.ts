@@ -117,9 +117,15 @@ export async function approve (app: FastifyInstance, desk: ApprovalsDesk, caseId
 
 /**
  * Fires a timer now, as the app's clock sees it (timers are due by the app's clock); one that
- * already fired (and found nothing to do) is re-armed.
+ * already fired (and found nothing to do) is re-armed. Once: what is due already fires first, in
+ * the instance's own queue of passes, so a timer the clock just passed is not fired by the
+ * instance's alarm and then re-armed and fired again here.
  */
 export async function fire (app: FastifyInstance, key: string): Promise<void> {
+  const firedAt = async () => (await app.db.$client<Array<{ fired_at: string | null }>>`select fired_at::text from timers where key = ${key}`)[0]?.fired_at ?? null
+  const before = await firedAt()
+  await app.timers.fireDue()
+  if (await firedAt() !== before) return
   await app.db.$client`update timers set fire_at = ${app.clock.now().toISOString()}::timestamptz, fired_at = null where key = ${key}`
   await app.timers.fireDue()
 }
