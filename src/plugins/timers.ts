@@ -75,6 +75,14 @@ const GAVE_WAY_RETRY_MS = 1_000
 /** PostgreSQL's lock_not_available: the lock_timeout passed. */
 const LOCK_NOT_AVAILABLE = '55P03'
 
+/**
+ * The claimed timer's row, unless it was scheduled anew since it was claimed (fire_at may carry
+ * microseconds the Date read back lost: compared at millisecond precision).
+ */
+function unmoved (row: TimerRow) {
+  return and(eq(timers.id, row.id), sql`date_trunc('milliseconds', ${timers.fireAt}) = ${row.fireAt.toISOString()}::timestamptz`)
+}
+
 export default fp(async function timersPlugin (app) {
   const db = app.db
   const handlers = new Map<string, TimerHandler>()
@@ -90,21 +98,20 @@ export default fp(async function timersPlugin (app) {
     let claimed: TimerRow | undefined
     try {
       return await db.transaction(async (tx) => {
-        await tx.execute(sql.raw(`set local lock_timeout = '${TIMER_LOCK_TIMEOUT_MS}ms'`))
         const [row] = await tx.select().from(timers)
           .where(and(isNull(timers.firedAt), lte(timers.fireAt, app.clock.now()), inArray(timers.kind, kinds)))
           .orderBy(asc(timers.fireAt)).limit(1).for('update', { skipLocked: true })
         if (!row) return 'none'
         claimed = row
+        // only once a timer is claimed: most passes find nothing due and need no limit
+        await tx.execute(sql.raw(`set local lock_timeout = '${TIMER_LOCK_TIMEOUT_MS}ms'`))
         await handlers.get(row.kind)!(tx, row)
         if (row.intervalSeconds) {
           const next = Math.max(row.fireAt.getTime() + row.intervalSeconds * 1000, app.clock.now().getTime())
           await tx.update(timers).set({ fireAt: new Date(next), attempts: 0, lastError: null }).where(eq(timers.id, row.id))
         } else {
           // a handler that scheduled its own key again (a later check) keeps the timer armed
-          // (fire_at may carry microseconds the Date read back lost: compare at millisecond precision)
-          await tx.update(timers).set({ firedAt: app.clock.now(), attempts: row.attempts + 1 })
-            .where(and(eq(timers.id, row.id), sql`date_trunc('milliseconds', ${timers.fireAt}) = ${row.fireAt.toISOString()}::timestamptz`))
+          await tx.update(timers).set({ firedAt: app.clock.now(), attempts: row.attempts + 1 }).where(unmoved(row))
         }
         return 'fired'
       })
@@ -114,9 +121,10 @@ export default fp(async function timersPlugin (app) {
       if (gaveWay) app.log.info({ timer: claimed.key, kind: claimed.kind }, 'timer gave way to a request holding its rows; will retry')
       else app.log.error({ err: error, timer: claimed.key, kind: claimed.kind }, 'timer handler failed; will retry')
       const delay = gaveWay ? GAVE_WAY_RETRY_MS : RETRY_BACKOFF_MS[Math.min(claimed.attempts, RETRY_BACKOFF_MS.length - 1)]!
-      // unless the timer was moved meanwhile (the request it gave way to may have scheduled it anew)
       const fireAt = new Date(app.clock.now().getTime() + delay)
-      await db.update(timers).set(gaveWay ? { fireAt } : { fireAt, attempts: claimed.attempts + 1, lastError: String((error as Error).message ?? error).slice(0, 1000) }).where(and(eq(timers.id, claimed.id), isNull(timers.firedAt), sql`date_trunc('milliseconds', ${timers.fireAt}) = ${claimed.fireAt.toISOString()}::timestamptz`))
+      const failed = { attempts: claimed.attempts + 1, lastError: String((error as Error).message ?? error).slice(0, 1000) }
+      // unless the timer was moved meanwhile (the request it gave way to may have scheduled it anew)
+      await db.update(timers).set(gaveWay ? { fireAt } : { fireAt, ...failed }).where(and(unmoved(claimed), isNull(timers.firedAt)))
       return 'fired'
     }
   }
