@@ -6,29 +6,50 @@
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue }
 
 export function canonicalJson (value: unknown): string {
-  return serialise(value, '$')
+  try {
+    return serialise(value)
+  } catch (error) {
+    if (!(error instanceof Unserialisable)) throw error
+    throw new TypeError(`canonical JSON: $${error.path.join('')} ${error.problem}`)
+  }
 }
 
-function serialise (value: unknown, path: string): string {
+/** Carries the path outwards as the walk unwinds: a path built for every value on the way in cost more than the serialising. */
+class Unserialisable extends Error {
+  readonly path: string[] = []
+  constructor (readonly problem: string) { super(problem) }
+}
+
+function serialise (value: unknown): string {
   if (value === null) return 'null'
   switch (typeof value) {
     case 'boolean':
       return value ? 'true' : 'false'
     case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`canonical JSON: ${path} is not a finite number`)
+      if (!Number.isFinite(value)) throw new Unserialisable('is not a finite number')
       return JSON.stringify(value)
     case 'string':
       return JSON.stringify(value)
     case 'object': {
-      if (Array.isArray(value)) return `[${value.map((item, index) => serialise(item, `${path}[${index}]`)).join(',')}]`
-      if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) {
-        throw new TypeError(`canonical JSON: ${path} is not a plain object`)
-      }
+      if (Array.isArray(value)) return `[${value.map((item, index) => member(item, index)).join(',')}]`
+      if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) throw new Unserialisable('is not a plain object')
       const record = value as Record<string, unknown>
-      const keys = Object.keys(record).filter((key) => record[key] !== undefined).sort()
-      return `{${keys.map((key) => `${JSON.stringify(key)}:${serialise(record[key], `${path}.${key}`)}`).join(',')}}`
+      let text = ''
+      for (const key of Object.keys(record).sort()) {
+        if (record[key] !== undefined) text += `${text ? ',' : ''}${JSON.stringify(key)}:${member(record[key], key)}`
+      }
+      return `{${text}}`
     }
     default:
-      throw new TypeError(`canonical JSON: ${path} has unsupported type ${typeof value}`)
+      throw new Unserialisable(`has unsupported type ${typeof value}`)
+  }
+}
+
+function member (value: unknown, at: string | number): string {
+  try {
+    return serialise(value)
+  } catch (error) {
+    if (error instanceof Unserialisable) error.path.unshift(typeof at === 'number' ? `[${at}]` : `.${at}`)
+    throw error
   }
 }

@@ -1,8 +1,9 @@
 /** Small node:crypto helpers shared by identity, audit and storage. */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto'
 
+/** One-shot hash: no Hash object per call (the audit verifier hashes three times per entry). */
 export function sha256Hex (data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex')
+  return hash('sha256', data, 'hex')
 }
 
 export function hmacSha256 (key: string | Uint8Array, data: string | Uint8Array): Buffer {

@@ -4,7 +4,10 @@
  * `append(tx, record)` must be called inside the transaction of the state change it records,
  * so both commit or neither does. It is one statement: the stream head row is upserted (the
  * per-subject lock, held until commit) and the new chain hash is computed by PostgreSQL from the
- * previous head, so concurrent writers of different subjects never wait for each other.
+ * previous head, so concurrent writers of different subjects never wait for each other. In a
+ * transaction opened by db.transaction it is sent without waiting for its answer (sendUnawaited):
+ * it reaches PostgreSQL with the next statement, usually the COMMIT, and a failure still fails the
+ * transaction.
  *
  * Checkpoints are taken by a recurring timer under an advisory lock (one instance at a time),
  * signed with the platform's Ed25519 audit key sealed under the master key.
@@ -20,7 +23,7 @@ import {
 } from '../lib/audit-chain.ts'
 import type { Actor } from '../lib/actor.ts'
 import type { MasterKey } from '../lib/master-key.ts'
-import { driverOf, inSnapshot, type Database, type Queryable, type Transaction } from './db.ts'
+import { driverOf, inSnapshot, sendUnawaited, type Database, type Queryable, type Transaction } from './db.ts'
 import { ensurePlatformKey, findPlatformKey, type PlatformKey } from './platform-keys.ts'
 
 export interface AuditRecord {
@@ -47,7 +50,7 @@ export interface AuditReport {
 }
 
 export interface Audit {
-  append (tx: Queryable, record: AuditRecord): Promise<{ stream: string, seq: number, hash: string }>
+  append (tx: Queryable, record: AuditRecord): Promise<void>
   /** Signs the stream heads that moved; null when nothing moved or another instance is at it. */
   checkpoint (tx?: Transaction): Promise<{ number: number, heads: number } | null>
   verify (): Promise<AuditReport>
@@ -62,6 +65,22 @@ declare module 'fastify' {
 }
 
 const KEY_PURPOSE = 'audit-checkpoint'
+/**
+ * One statement: the stream's head row is upserted (the per-subject lock, held until commit) and
+ * the new chain hash is computed by PostgreSQL from the previous head.
+ */
+const APPEND = `
+  with head as (
+    insert into audit_streams as s (stream, head_seq, head_hash)
+    values ($1, 1, encode(sha256(convert_to($2::text, 'UTF8')), 'hex'))
+    on conflict (stream) do update
+      set head_seq = s.head_seq + 1,
+          head_hash = encode(sha256(convert_to($3::text || '|' || s.head_hash || '|' || (s.head_seq + 1)::text || '|' || $4::text, 'UTF8')), 'hex')
+    returning head_seq, head_hash
+  )
+  insert into audit_entries (stream, seq, actor_id, action, subject_type, subject_id, occurred_at, payload, payload_digest, request_id, hash)
+  select $1, head_seq, $5::uuid, $6, $7, $8, $9::timestamptz, $10::jsonb, $11, $12, head_hash
+  from head`
 const CHECKPOINT_LOCK = 7_260_002
 
 /** The audit record of an action taken by a signed-in actor (null: the platform itself). */
@@ -107,23 +126,13 @@ export function createAudit (db: Database, key: SigningKey): Audit {
       requestId: record.requestId ?? null
     }
     const digest = entryDigest(content)
-    const rows = await tx.execute<{ seq: number, hash: string }>(sql`
-      with head as (
-        insert into audit_streams as s (stream, head_seq, head_hash)
-        values (${stream}, 1, encode(sha256(convert_to(${`${CHAIN_PREFIX}|${GENESIS_HASH}|1|${digest}`}::text, 'UTF8')), 'hex'))
-        on conflict (stream) do update
-          set head_seq = s.head_seq + 1,
-              head_hash = encode(sha256(convert_to(
-                ${CHAIN_PREFIX}::text || '|' || s.head_hash || '|' || (s.head_seq + 1)::text || '|' || ${digest}::text, 'UTF8')), 'hex')
-        returning head_seq, head_hash
-      )
-      insert into audit_entries (stream, seq, actor_id, action, subject_type, subject_id, occurred_at, payload, payload_digest, request_id, hash)
-      select ${stream}, head_seq, ${content.actorId}::uuid, ${content.action}, ${content.subjectType}, ${content.subjectId},
-             ${occurredAt}::timestamptz, ${payload.text}::jsonb, ${content.payloadDigest}, ${content.requestId}, head_hash
-      from head
-      returning seq, hash`)
-    const row = rows[0]!
-    return { stream, seq: row.seq, hash: row.hash }
+    const driver = '$client' in tx ? tx.$client : driverOf(tx)
+    const statement = driver.unsafe(APPEND, [
+      stream, `${CHAIN_PREFIX}|${GENESIS_HASH}|1|${digest}`, CHAIN_PREFIX, digest, content.actorId, content.action,
+      content.subjectType, content.subjectId, occurredAt, payload.text, content.payloadDigest, content.requestId
+    ], { prepare: true })
+    // the entry's state change is already written: the entry travels with the COMMIT
+    if (!sendUnawaited(tx, statement)) await statement
   }
 
   async function checkpoint (outer?: Transaction): Promise<{ number: number, heads: number } | null> {

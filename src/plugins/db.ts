@@ -74,7 +74,49 @@ export function connect (url: string, poolMax: number): Database {
     connection: { application_name: 'openhall' }
   })
   preferPreparedStatements(client as unknown as PatchableSql)
-  return drizzle({ client, schema, casing: 'snake_case' }) as Database
+  const db = drizzle({ client, schema, casing: 'snake_case' }) as Database
+  checkUnawaitedStatements(db)
+  return db
+}
+
+/** Statements sent inside a transaction without waiting for their answer (sendUnawaited), by transaction. */
+const unawaited = new WeakMap<Transaction, Array<PromiseLike<unknown>>>()
+
+/**
+ * Sends `statement` inside `tx` without waiting for its answer, so that it travels to PostgreSQL
+ * with the statement after it (often the COMMIT) instead of costing a round trip of its own.
+ * Its failure still fails the transaction: a failed statement aborts the transaction, PostgreSQL
+ * turns the COMMIT behind it into a rollback, and db.transaction then rejects with the failure
+ * (checkUnawaitedStatements). Returns false, having sent nothing, when `tx` is not a transaction
+ * opened by db.transaction (the pool, or a savepoint, where that check does not run): the
+ * caller then sends and awaits as usual.
+ */
+export function sendUnawaited (tx: Queryable, statement: Promise<unknown> & { execute (): unknown }): boolean {
+  const statements = unawaited.get(tx as Transaction)
+  if (!statements) return false
+  statement.execute()
+  // answered before the COMMIT's own answer: checked once the transaction has ended
+  statement.catch(() => {})
+  statements.push(statement)
+  return true
+}
+
+/**
+ * db.transaction, made to reject when a statement sent with sendUnawaited failed. By the time
+ * the COMMIT is answered every statement sent before it has been answered, so waiting for them
+ * afterwards costs nothing; a failure among them means the COMMIT was a rollback.
+ */
+function checkUnawaitedStatements (db: Database): void {
+  const transaction = db.transaction.bind(db)
+  db.transaction = (async (work: (tx: Transaction) => Promise<unknown>, config?: Parameters<Database['transaction']>[1]) => {
+    const statements: Array<PromiseLike<unknown>> = []
+    const result = await transaction(async (tx) => {
+      unawaited.set(tx, statements)
+      return work(tx)
+    }, config)
+    for (const statement of statements) await statement
+    return result
+  }) as Database['transaction']
 }
 
 export async function runMigrations (db: Database): Promise<void> {

@@ -1,4 +1,7 @@
+import fc from 'fast-check'
 import t from 'tap'
+import { canonicalJson } from '../../src/lib/canonical-json.ts'
+import { sha256Hex } from '../../src/lib/crypto-bits.ts'
 import {
   GENESIS_HASH, StreamVerifier, chainHash, checkpointHash, entryDigest, payloadDigest, type StoredAuditEntry
 } from '../../src/lib/audit-chain.ts'
@@ -63,4 +66,14 @@ t.test('checkpoint hashes do not depend on the order heads are listed in', async
   const base = { number: 1, previousHash: GENESIS_HASH, createdAt: '2026-11-27T00:00:00.000Z' }
   t.equal(checkpointHash({ ...base, heads }), checkpointHash({ ...base, heads: [...heads].reverse() }))
   t.not(checkpointHash({ ...base, heads }), checkpointHash({ ...base, number: 2, heads }))
+})
+
+t.test('an entry digest is the SHA-256 of its content in canonical JSON, whatever the strings', async (t) => {
+  const text = fc.string({ unit: 'binary', maxLength: 40 })
+  t.doesNotThrow(() => fc.assert(fc.property(
+    fc.record({
+      stream: text, actorId: fc.option(fc.uuid()), action: text, subjectType: text, subjectId: text, occurredAt: text, payloadDigest: text, requestId: fc.option(text)
+    }),
+    (content) => entryDigest(content) === sha256Hex(canonicalJson(content))
+  ), { numRuns: 2000 }), '2,000 random contents digested alike')
 })

@@ -11,3 +11,13 @@ t.test('values that have no canonical form are refused', async (t) => {
   t.throws(() => canonicalJson({ a: new Date() }), /plain object/)
   t.throws(() => canonicalJson({ a: 10n }), /unsupported/)
 })
+
+t.test('a refusal names the path of the value at fault', async (t) => {
+  t.throws(() => canonicalJson({ a: [1, { b: Number.POSITIVE_INFINITY }] }), { message: 'canonical JSON: $.a[1].b is not a finite number' })
+  t.throws(() => canonicalJson(new Map()), { message: 'canonical JSON: $ is not a plain object' })
+})
+
+t.test('an empty object and an object of undefined members are both {}', async (t) => {
+  t.equal(canonicalJson({}), '{}')
+  t.equal(canonicalJson({ a: undefined, b: { c: undefined } }), '{"b":{}}')
+})

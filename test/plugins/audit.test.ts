@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import { sql } from 'drizzle-orm'
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { TEST_MASTER_KEY, buildTestApp, countRows } from '../helper.ts'
@@ -106,6 +107,36 @@ t.test('an entry commits with its state change or not at all', async (t) => {
     throw new Error('the state change failed')
   }))
   t.equal(await countRows(app, 'audit_entries'), before)
+})
+
+t.test('an entry that fails fails its transaction, though it is sent without waiting for its answer', async (t) => {
+  const { app } = await buildTestApp(t)
+  const before = await countRows(app, 'audit_entries')
+  const broken = { actorId: 'not-a-uuid', action: 'thing.changed', subjectType: 'thing', subjectId: 'broken' }
+  const good = { actorId: null, action: 'thing.changed', subjectType: 'thing', subjectId: 'good' }
+
+  // the append returns before PostgreSQL has refused the entry; the COMMIT behind it is a rollback
+  await t.rejects(app.db.transaction(async (tx) => {
+    await app.audit.append(tx, good)
+    await app.audit.append(tx, broken)
+    return 'the caller thinks all went well'
+  }), { code: '22P02' })
+  // a caller that swallows what failed after the entry does not commit either
+  await t.rejects(app.db.transaction(async (tx) => {
+    await app.audit.append(tx, good)
+    await app.audit.append(tx, broken)
+    await tx.execute(sql`select 1`).catch(() => {})
+  }), { code: '22P02' })
+  t.equal(await countRows(app, 'audit_entries'), before, 'nothing of either transaction was written')
+
+  // in a savepoint and outside a transaction the entry is awaited where it is appended
+  await t.rejects(app.db.transaction((tx) => tx.transaction((savepoint) => app.audit.append(savepoint, broken))), { code: '22P02' })
+  await t.rejects(app.audit.append(app.db, broken), { code: '22P02' })
+  t.equal(await countRows(app, 'audit_entries'), before)
+
+  await app.db.transaction((tx) => app.audit.append(tx, good))
+  t.equal(await countRows(app, 'audit_entries'), before + 1)
+  t.equal((await app.audit.verify()).intact, true)
 })
 
 t.test('concurrent writers on many streams and on one stream keep every chain intact', async (t) => {
