@@ -29,7 +29,11 @@ export interface Calendar {
   announceChange (tx: Queryable): Promise<void>
   /** Work that must follow a change of the calendar (deadlines computed on it), run in the changing transaction. */
   onChange (follower: (tx: Queryable) => Promise<void>): void
-  /** Reloads this instance's calendar now, read in `on`, for work that must not wait for the notification. */
+  /**
+   * Reloads this instance's calendar now, read in `on`, for work that must not wait for the
+   * notification (the changing instance after its commit, so that its next answer is already
+   * on the new calendar).
+   */
   refresh (on: Queryable): Promise<WorkCalendar>
 }
 
@@ -52,9 +56,16 @@ export default fp(async function calendarPlugin (app) {
   const db = app.db
   let calendar: WorkCalendar = { holidays: new Set(), workdays: new Set() }
 
+  // reloads overlap (a notification, the changing instance's own refresh): the one started last wins
+  let reloadsStarted = 0
+  let reloadApplied = 0
   async function reload (on: Queryable = db): Promise<WorkCalendar> {
+    const generation = ++reloadsStarted
     const rows: CalendarDay[] = await on.select({ date: calendarDays.date, kind: calendarDays.kind, name: calendarDays.name }).from(calendarDays)
-    calendar = toWorkCalendar(rows)
+    if (generation > reloadApplied) {
+      calendar = toWorkCalendar(rows)
+      reloadApplied = generation
+    }
     return calendar
   }
   const followers: Array<(tx: Queryable) => Promise<void>> = []

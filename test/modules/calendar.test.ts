@@ -36,6 +36,19 @@ t.test('the administrator edits the calendar and every instance follows', async 
   t.equal(missing.json().code, 'CALENDAR_DAY_NOT_FOUND')
 })
 
+t.test('the changing instance answers on the new calendar as soon as the change is answered', async (t) => {
+  const { app } = await buildTestApp(t)
+  const admin = await hallAdmin(app)
+  const workingDays = async () => (await app.inject({ method: 'GET', url: '/api/calendar/working-days?from=2026-12-28&days=2' })).json().to
+  t.equal(await workingDays(), '2026-12-30')
+  for (let round = 0; round < 5; round++) {
+    await app.inject({ method: 'PUT', url: '/api/calendar/days/2026-12-29', headers: admin.headers, payload: { kind: 'holiday', name: '县庆' } })
+    t.equal(await workingDays(), '2026-12-31', 'the new holiday counts at once')
+    await app.inject({ method: 'DELETE', url: '/api/calendar/days/2026-12-29', headers: admin.headers })
+    t.equal(await workingDays(), '2026-12-30', 'and its removal')
+  }
+})
+
 t.test('server time for countdowns', async (t) => {
   const { app } = await buildTestApp(t)
   const before = Date.now()

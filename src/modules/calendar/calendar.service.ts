@@ -3,7 +3,7 @@ import { shanghaiDate } from '../../lib/working-days.ts'
 import { auditRecord, type Audit } from '../../plugins/audit.ts'
 import type { Calendar } from '../../plugins/calendar.ts'
 import type { Clock } from '../../plugins/clock.ts'
-import type { Database } from '../../plugins/db.ts'
+import type { Database, Transaction } from '../../plugins/db.ts'
 import { CalendarDayNotFound, CalendarDayRedundant } from './calendar.errors.ts'
 import * as repo from './calendar.repository.ts'
 import { exceptionProblem } from './calendar.rules.ts'
@@ -18,10 +18,24 @@ export function createCalendarService ({ db, audit, calendar, clock }: CalendarD
     return { now: now.toISOString(), epochMs: now.getTime(), timeZone: 'Asia/Shanghai' as const, today, workingDay: calendar.isWorkingDay(today) }
   }
 
+  /**
+   * A change of the calendar, after which this instance answers on the committed calendar at
+   * once: the other instances follow the notification a moment later, but the administrator's
+   * next request must not see the old day (nor, after a failure, a day its followers read
+   * inside the transaction that was rolled back).
+   */
+  async function changing (work: (tx: Transaction) => Promise<void>): Promise<void> {
+    try {
+      await db.transaction(work)
+    } finally {
+      await calendar.refresh(db)
+    }
+  }
+
   async function putDay (actor: Actor, date: string, input: PutCalendarDay) {
     const problem = exceptionProblem(date, input.kind)
     if (problem) throw new CalendarDayRedundant(problem)
-    await db.transaction(async (tx) => {
+    await changing(async (tx) => {
       await repo.upsertDay(tx, { date, kind: input.kind, name: input.name, updatedBy: actor.principal.accountId })
       await audit.append(tx, auditRecord(actor, 'calendar.day_set', 'calendar', date.slice(0, 4), { date, ...input }))
       await calendar.announceChange(tx)
@@ -30,7 +44,7 @@ export function createCalendarService ({ db, audit, calendar, clock }: CalendarD
   }
 
   async function removeDay (actor: Actor, date: string) {
-    await db.transaction(async (tx) => {
+    await changing(async (tx) => {
       const removed = await repo.deleteDay(tx, date)
       if (!removed) throw new CalendarDayNotFound(date)
       await audit.append(tx, auditRecord(actor, 'calendar.day_removed', 'calendar', date.slice(0, 4), { date, kind: removed.kind, name: removed.name }))
