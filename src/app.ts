@@ -101,8 +101,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(servicesPlugin)
   await app.register(clockPlugin)
   await app.register(dbPlugin, { db, server: databaseServer })
-  await app.register(storagePlugin, { storage: config.storage, linkBase: `${config.publicUrl}/api/blobs`, linkSecret: masterKey.derive('download-links') })
   await app.register(timersPlugin)
+  await app.register(storagePlugin, { storage: config.storage, linkBase: `${config.publicUrl}/api/blobs`, linkSecret: masterKey.derive('download-links') })
   await app.register(authPlugin, {
     cookieName: config.session.cookieName,
     ttlHours: config.session.ttlHours,

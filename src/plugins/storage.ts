@@ -14,6 +14,8 @@ import { createError } from '../lib/errors.ts'
 import type { Config } from '../config.ts'
 import type { Database } from './db.ts'
 
+export const STAGING_SWEEP_TIMER = 'storage.sweep_staging'
+
 export const UploadNotFound = createError<'UPLOAD_NOT_FOUND', 404, [string]>('UPLOAD_NOT_FOUND', 'Upload %s not found', 404)
 
 export interface ResumableUploads {
@@ -92,4 +94,10 @@ export default fp<StoragePluginOptions>(async function storagePlugin (app, optio
   const store: Store = Object.assign(blobs, { resumable: createResumableUploads(app.db, blobs) })
   app.decorate('store', store)
   app.addHook('onClose', async () => { await blobs.close() })
-}, { name: 'storage', dependencies: ['db'] })
+  // killed uploads leave staged bytes behind; one instance sweeps the store's staging area
+  app.timers.define(STAGING_SWEEP_TIMER, async () => {
+    const removed = await blobs.sweepStaging()
+    if (removed > 0) app.log.warn({ removed }, 'removed the staged bytes of uploads that never completed')
+  })
+  await app.timers.ensureRecurring(app.db, { kind: STAGING_SWEEP_TIMER, key: STAGING_SWEEP_TIMER, firstAt: new Date(app.clock.now().getTime() + 15 * 60_000), intervalSeconds: 15 * 60 })
+}, { name: 'storage', dependencies: ['db', 'clock', 'timers'] })

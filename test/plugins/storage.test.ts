@@ -1,8 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import t from 'tap'
+import { STAGING_SWEEP_TIMER } from '../../src/plugins/storage.ts'
+import { fire } from '../factories/cases.ts'
 import { buildTestApp } from '../helper.ts'
 
 t.test('fs download links: whole object, ranges, expiry and tampering', async (t) => {
@@ -58,4 +60,22 @@ t.test('a resumable upload continues after the instance restarts', async (t) => 
   t.equal(info.retained, true)
   await t.rejects(second.app.store.delete('recordings/opening-1.webm'), { code: 'BLOB_RETAINED' })
   await t.rejects(second.app.store.resumable.status(uploadId), { code: 'UPLOAD_NOT_FOUND' })
+})
+
+t.test('a recurring timer sweeps what killed uploads left staged, without a restart', async (t) => {
+  const { app, config, logs } = await buildTestApp(t)
+  t.equal(config.storage.driver, 'fs')
+  const staging = path.join((config.storage as { root: string }).root, '.tmp')
+  await app.store.put('warm/up.bin', Buffer.from('the store is in use'))
+  await mkdir(staging, { recursive: true })
+  await writeFile(path.join(staging, 'abandoned.tmp'), 'half a bid')
+  await writeFile(path.join(staging, 'receiving.tmp'), 'a bid arriving now')
+  const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000)
+  await utimes(path.join(staging, 'abandoned.tmp'), twoHoursAgo, twoHoursAgo)
+
+  await fire(app, STAGING_SWEEP_TIMER)
+  t.same(await readdir(staging), ['receiving.tmp'], 'only bytes no upload wrote for an hour are removed')
+  t.match(logs.find((line) => line.msg === 'removed the staged bytes of uploads that never completed'), { level: 40, removed: 1 })
+  const [timer] = await app.db.$client`select interval_seconds, fired_at from timers where key = ${STAGING_SWEEP_TIMER}`
+  t.equal(timer!.interval_seconds, 900, 'and it sweeps again every 15 minutes')
 })

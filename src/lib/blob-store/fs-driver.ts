@@ -43,8 +43,12 @@ export interface FsBlobStoreOptions {
   now?: () => number
 }
 
-/** Longer than any upload can take (a 1 GB body at 1 MB/s is under 20 minutes). */
-const STALE_STAGING_MS = 6 * 3_600_000
+/**
+ * A staged body none of whose bytes arrived for this long was abandoned: a live upload writes as
+ * its bytes come (its file's modification time keeps moving), and a proxy drops an idle body
+ * after a minute.
+ */
+const STALE_STAGING_MS = 3_600_000
 
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
@@ -62,20 +66,23 @@ export function createFsBlobStore ({ root, linkBase, linkSecret, now = Date.now 
 
   /**
    * Bodies a killed process was receiving stay staged in .tmp/ and never become objects; the
-   * first use of the store removes those older than any upload can take.
+   * first use of the store and then a recurring timer (the storage plugin) remove them. Times
+   * are the file system's, so they are compared with the real clock.
    */
-  async function removeStaleStaging (): Promise<void> {
+  async function sweepStaging (): Promise<number> {
+    let removed = 0
     for (const name of await readdir(tmpDir).catch(() => [] as string[])) {
       const file = path.join(tmpDir, name)
       const info = await stat(file).catch(() => null)
-      if (info && now() - info.mtimeMs > STALE_STAGING_MS) await rm(file, { force: true }).catch(() => {})
+      if (info && now() - info.mtimeMs > STALE_STAGING_MS && await rm(file).then(() => true, () => false)) removed++
     }
+    return removed
   }
 
   let layoutReady: Promise<void> | undefined
   function ensureLayout (): Promise<void> {
     layoutReady ??= Promise.all([objectsDir, metaDir, tmpDir, uploadsDir].map((dir) => mkdir(dir, { recursive: true })))
-      .then(removeStaleStaging)
+      .then(sweepStaging)
       .then(() => undefined, (error: unknown) => {
         layoutReady = undefined
         throw error
@@ -361,6 +368,7 @@ export function createFsBlobStore ({ root, linkBase, linkSecret, now = Date.now 
     uploadPart,
     completeUpload,
     abortUpload,
+    sweepStaging: async () => { await ensureLayout(); return sweepStaging() },
     ping,
     close: async () => {}
   }

@@ -351,6 +351,9 @@ export function createS3BlobStore (options: S3BlobStoreOptions): BlobStore {
     uploadPart,
     completeUpload,
     abortUpload,
+    // bodies stream straight to the bucket: nothing is staged on this machine's disk (what a
+    // killed upload leaves in the bucket is the bucket's lifecycle rule's, see the README)
+    sweepStaging: async () => 0,
     ping,
     close: async () => {}
   }

@@ -75,6 +75,8 @@ export interface BlobStore {
   /** Assembles the parts in partNumber order; the object's SHA-256 is computed over the assembled bytes. */
   completeUpload (state: UploadState): Promise<BlobInfo>
   abortUpload (state: UploadState): Promise<void>
+  /** Removes what killed processes left staged on this machine (bodies that never became objects); returns how many. */
+  sweepStaging (): Promise<number>
   /** Reachability check for /ready. */
   ping (): Promise<void>
   close (): Promise<void>
