@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { expandPublishedCalendar, isWorkingDay, toWorkCalendar } from '../../src/lib/working-days.ts'
 import {
-  acceptanceLimitEndsAt, acceptanceLimitProblem, canMove, CASE_ERROR_CODES, CASE_STATES, caseDueAt, caseNumber, correctionNoticeProblem,
+  acceptanceLimitEndsAt, acceptanceLimitProblem, canMove, CASE_ERROR_CODES, CASE_STATES, caseDueAt, caseNumber, correctionNoticeBounds, correctionNoticeProblem,
   createQueryCode, decisionProblem, deemedAcceptance, delegationGap, formatQueryCode, isBadRating, isValidQueryCode, isWithinDelegation,
   missingMaterials, moveProblem, normaliseQueryCode, OPEN_STATES, parseCaseNumber, pausedWorkingDays, pauseProblem, promisedClockStartsAt,
   QUERY_CODE_ALPHABET, rectificationDueAt, resultIssueDueAt, superviseCase, supervisionColour, warningStartsAt, workingDaysLeft,
@@ -106,14 +106,33 @@ t.test('the case state machine', async (t) => {
     t.equal(pauseProblem({ ...review, correctionGiven: true }, { kind: 'correction', reason: '再补材料', limitWorkingDays: null }), 'CORRECTION_ALREADY_GIVEN', 'not after the notice at acceptance')
   })
 
-  t.test('the correction notice lists every missing material, and only required ones', async (t) => {
+  t.test('before acceptance the correction notice lists every missing material, and only the item\'s', async (t) => {
+    const materials = [{ code: 'ID_CARD', required: true }, { code: 'LICENCE', required: true }, { code: 'SITE_PLAN', required: true }, { code: 'LEASE', required: false }]
     const required = ['ID_CARD', 'LICENCE', 'SITE_PLAN']
+    const notice = (provided: string[], listed: string[]) => correctionNoticeProblem({ stage: 'acceptance', materials, provided, listed })
     t.same(missingMaterials(required, ['ID_CARD']), ['LICENCE', 'SITE_PLAN'])
-    t.equal(correctionNoticeProblem({ required, provided: ['ID_CARD'], listed: ['LICENCE'] }), 'CORRECTION_INCOMPLETE', 'the site plan is left out')
-    t.equal(correctionNoticeProblem({ required, provided: ['ID_CARD'], listed: ['SITE_PLAN', 'LICENCE'] }), null)
-    t.equal(correctionNoticeProblem({ required, provided: ['ID_CARD'], listed: ['LICENCE', 'SITE_PLAN', 'BANK_STATEMENT'] }), 'MATERIAL_NOT_REQUIRED')
-    t.equal(correctionNoticeProblem({ required, provided: required, listed: [] }), 'CORRECTION_NOT_NEEDED')
-    t.equal(correctionNoticeProblem({ required, provided: required, listed: ['ID_CARD'] }), null, 'a provided material in the wrong form may be listed')
+    t.equal(notice(['ID_CARD'], ['LICENCE']), 'CORRECTION_INCOMPLETE', 'the site plan is left out')
+    t.equal(notice(['ID_CARD'], []), 'CORRECTION_INCOMPLETE')
+    t.equal(notice(['ID_CARD'], ['SITE_PLAN', 'LICENCE']), null)
+    t.equal(notice(['ID_CARD'], ['LICENCE', 'SITE_PLAN', 'BANK_STATEMENT']), 'MATERIAL_NOT_REQUIRED')
+    t.equal(notice(['ID_CARD'], ['LICENCE', 'SITE_PLAN', 'LEASE']), 'MATERIAL_NOT_REQUIRED', 'an optional material not handed in is not asked for')
+    t.equal(notice(required, []), 'CORRECTION_NOT_NEEDED')
+    t.equal(notice(required, ['ID_CARD']), null, 'a provided material in the wrong form may be listed')
+    t.equal(notice(['ID_CARD', 'LEASE'], ['LICENCE', 'SITE_PLAN', 'LEASE']), null, 'so may a provided optional one')
+    t.same(correctionNoticeBounds({ stage: 'acceptance', materials, provided: ['LICENCE', 'LEASE'] }), { must: ['ID_CARD', 'SITE_PLAN'], may: ['ID_CARD', 'LICENCE', 'SITE_PLAN', 'LEASE'] })
+  })
+
+  t.test('in review the correction notice lists the materials at fault, any of the item\'s', async (t) => {
+    const materials = [{ code: 'ID_CARD', required: true }, { code: 'LICENCE', required: true }, { code: 'SITE_PLAN', required: true }, { code: 'LEASE', required: false }]
+    const provided = ['ID_CARD', 'LICENCE', 'SITE_PLAN']
+    const notice = (listed: string[]) => correctionNoticeProblem({ stage: 'review', materials, provided, listed })
+    t.equal(notice(['SITE_PLAN']), null, 'the site plan\'s scale is wrong: only the site plan is asked for')
+    t.equal(notice(['LICENCE', 'SITE_PLAN']), null)
+    t.equal(notice(['LEASE']), null, 'the lease turns out to be needed')
+    t.equal(notice(['ID_CARD', 'LICENCE', 'SITE_PLAN', 'LEASE']), null)
+    t.equal(notice(['SITE_PLAN', 'BANK_STATEMENT']), 'MATERIAL_NOT_REQUIRED', 'never a material the item does not ask for')
+    t.equal(notice([]), 'CORRECTION_NOT_NEEDED', 'a notice asking for nothing')
+    t.same(correctionNoticeBounds({ stage: 'review', materials, provided }), { must: [], may: ['ID_CARD', 'LICENCE', 'SITE_PLAN', 'LEASE'] })
   })
 
   t.test('the error codes a service raises are distinct', async (t) => {

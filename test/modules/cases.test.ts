@@ -158,6 +158,46 @@ t.test('bad input at acceptance and in review: specific codes, nothing changed',
   t.equal(withdrawn.json().code, 'CASE_STATE_INVALID', 'a decided case is not withdrawn')
 })
 
+t.test('a correction notice in review lists only the materials at fault; an unknown one is refused and nothing is written', async (t) => {
+  const { app } = await buildTestApp(t)
+  const desk = await approvalsDesk(app)
+  const item = await delegatedItem(app, desk)
+  setClock(app, '2026-11-30T02:00:00.000Z') // Mon 30 Nov, 10:00 in Beijing
+  const { case: submitted } = await filed(app, desk.applicant, item.id)
+  await ok(await step(app, desk.clerk, submitted.id, 'acceptance'))
+  await ok(await step(app, desk.clerk, submitted.id, 'review'))
+  setClock(app, '2026-12-01T02:00:00.000Z')
+  const written = async () => {
+    const [row] = await app.db.$client<Array<{ corrections: number, pauses: number, notices: number }>>`
+      select (select count(*)::int from case_corrections where case_id = ${submitted.id}) as corrections,
+             (select count(*)::int from case_pauses where case_id = ${submitted.id}) as pauses,
+             (select count(*)::int from audit_entries where subject_id = ${submitted.id} and action = 'case.correction_notice') as notices`
+    return row
+  }
+
+  const unknown = await step(app, desk.clerk, submitted.id, 'correction-notice', { materials: ['M2', 'X9'], note: '营业执照复印件不清晰' })
+  t.equal(unknown.statusCode, 422)
+  t.equal(unknown.headers['content-type'], 'application/problem+json; charset=utf-8')
+  t.equal(unknown.json().code, 'MATERIAL_NOT_REQUIRED', 'never a material the item does not ask for')
+  t.match(unknown.json().detail, /X9/)
+  t.same(await written(), { corrections: 0, pauses: 0, notices: 0 }, 'nothing is written on refusal')
+  const untouched = await ok(await app.inject({ method: 'GET', url: `/api/cases/${submitted.id}`, headers: desk.clerk.headers }))
+  t.equal(untouched.state, 'review')
+  t.equal(untouched.clock!.paused, false, 'the clock still runs')
+
+  const noticed = await ok(await step(app, desk.clerk, submitted.id, 'correction-notice', { materials: ['M2'], note: '营业执照复印件不清晰' }))
+  t.equal(noticed.state, 'review', 'in review the notice pauses the clock instead of returning the case')
+  t.equal(noticed.clock!.paused, true)
+  t.same(await written(), { corrections: 1, pauses: 1, notices: 1 })
+  const [correction] = await app.db.$client<Array<{ materials: string[], stage: string }>>`select materials, stage from case_corrections where case_id = ${submitted.id}`
+  t.same(correction, { materials: ['M2'], stage: 'review' }, 'only the material at fault is asked for')
+
+  const answer = multipart({}, { M2: PDF('clear licence copy') })
+  const answered = await ok(await app.inject({ method: 'POST', url: `/api/cases/${submitted.id}/correction`, headers: { ...desk.applicant.headers, ...answer.headers }, payload: answer.payload }))
+  t.equal(answered.state, 'review')
+  t.equal(answered.clock!.paused, false, 'the answer restarts the clock')
+})
+
 t.test('scope: other departments, other applicants and the public see 404', async (t) => {
   const { app } = await buildTestApp(t)
   const desk = await approvalsDesk(app)

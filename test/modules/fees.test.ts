@@ -34,10 +34,50 @@ t.test('a fee standard takes effect only after another official approves it, and
   t.equal((await app.inject({ method: 'GET', url: `/api/fee-standards?on=${nextMonth}` })).json()[0].version, 2)
 
   await t.rejects(app.db.$client`update fee_item_versions set amount_fen = 1 where id = ${versionId}`, /cannot be changed/, 'the database refuses to edit an approved standard')
-  const retro = await app.inject({ method: 'POST', url: `/api/fee-items/${created.json().id}/versions`, headers: desk.proposer.headers, payload: feeVersion({ validFrom: addCalendarDays(today, -1) }) })
-  const retroId = retro.json().versions[2].id
+  // a proposal whose start day passes while it waits is no longer approved
+  const late = await app.inject({ method: 'POST', url: `/api/fee-items/${created.json().id}/versions`, headers: desk.proposer.headers, payload: feeVersion({ validFrom: today }) })
+  t.equal(late.statusCode, 201, late.body)
+  const retroId = late.json().versions[2].id
+  const proposedAt = app.clock.now()
+  app.clock.now = () => new Date(proposedAt.getTime() + 24 * 3600_000)
   t.equal((await app.inject({ method: 'POST', url: `/api/fee-versions/${retroId}/decision`, headers: desk.approver.headers, payload: { decision: 'approve' } })).json().code, 'FEE_VERSION_RETROACTIVE')
   t.equal((await app.inject({ method: 'POST', url: `/api/fee-versions/${retroId}/decision`, headers: desk.approver.headers, payload: { decision: 'reject', note: '不得溯及既往' } })).json().versions[2].status, 'rejected')
+})
+
+t.test('a version starting before today (the hall\'s date) is refused at proposal, and nothing is written', async (t) => {
+  const { app } = await buildTestApp(t)
+  const desk = await feeDesk(app)
+  app.clock.now = () => new Date('2026-03-10T17:30:00.000Z') // Wed 11 Mar, 01:30 in Beijing: still the 10th in UTC
+  const written = async () => {
+    const [row] = await app.db.$client<Array<{ items: number, versions: number, audits: number }>>`
+      select (select count(*)::int from fee_items) as items,
+             (select count(*)::int from fee_item_versions) as versions,
+             (select count(*)::int from audit_entries where action like 'fee_item.%') as audits`
+    return row
+  }
+  const refused = (response: { statusCode: number, headers: Record<string, unknown>, json: () => any }, what: string) => {
+    t.equal(response.statusCode, 422, what)
+    t.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8')
+    t.match(response.json(), { code: 'FEE_VERSION_BACKDATED', detail: /2026-03-11.*2026-03-10/ })
+  }
+
+  const backdatedItem = await app.inject({ method: 'POST', url: '/api/fee-items', headers: desk.proposer.headers, payload: { code: 'BDC-DJ', category: 'non_tax', version: feeVersion({ validFrom: '2026-03-10' }) } })
+  refused(backdatedItem, 'a new item whose first version started yesterday in Beijing')
+  t.same(await written(), { items: 0, versions: 0, audits: 0 }, 'nothing is written')
+
+  const created = await app.inject({ method: 'POST', url: '/api/fee-items', headers: desk.proposer.headers, payload: { code: 'BDC-DJ', category: 'non_tax', version: feeVersion({ validFrom: '2026-03-11' }) } })
+  t.equal(created.statusCode, 201, 'from today is allowed')
+  t.equal((await app.inject({ method: 'POST', url: `/api/fee-versions/${created.json().versions[0].id}/decision`, headers: desk.approver.headers, payload: { decision: 'approve' } })).statusCode, 200)
+  const before = await written()
+
+  const backdated = await app.inject({ method: 'POST', url: `/api/fee-items/${created.json().id}/versions`, headers: desk.proposer.headers, payload: feeVersion({ amountFen: 5000, validFrom: '2026-03-10' }) })
+  refused(backdated, 'a new version that started yesterday')
+  t.same(await written(), before, 'nothing is written')
+  t.same((await app.inject({ method: 'GET', url: `/api/fee-items/${created.json().id}`, headers: desk.proposer.headers })).json().versions.map((version: { version: number }) => version.version), [1])
+
+  const next = await app.inject({ method: 'POST', url: `/api/fee-items/${created.json().id}/versions`, headers: desk.proposer.headers, payload: feeVersion({ amountFen: 5000, validFrom: '2026-04-01' }) })
+  t.equal(next.statusCode, 201, 'the refusal blocks no later proposal')
+  t.equal(next.json().versions[1].status, 'proposed')
 })
 
 t.test('amounts by unit and by formula are exact', async (t) => {

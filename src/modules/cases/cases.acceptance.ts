@@ -11,7 +11,7 @@ import type { ItemContent } from '../catalogue/catalogue.content.ts'
 import { ACCEPTANCE_TIMER, clockKey, departmentRoom, ERROR_OF, SUBTASK_TIMER, WATCHERS } from './cases.constants.ts'
 import * as errors from './cases.errors.ts'
 import * as repo from './cases.repository.ts'
-import { acceptanceLimitEndsAt, acceptanceLimitProblem, caseDueAt, correctionNoticeProblem, missingMaterials, pauseProblem, promisedClockStartsAt } from './cases.rules.ts'
+import { acceptanceLimitEndsAt, acceptanceLimitProblem, caseDueAt, correctionNoticeBounds, correctionNoticeProblem, type CorrectionNotice, missingMaterials, pauseProblem, promisedClockStartsAt } from './cases.rules.ts'
 import type { CaseView } from './cases.schemas.ts'
 import type { CaseHelpers, CasesDeps, UploadedMaterial } from './cases.service.ts'
 
@@ -119,13 +119,15 @@ export function createCaseAcceptance ({ db, clock, calendar, live, timers, store
         if (acceptanceLimitProblem(calendar.current(), current.receivedAt, 'correction', now)) throw new errors.AcceptanceLimitPassed()
       }
       const content = await contentOf(current, tx)
-      const provided = await providedCodes(tx, caseId)
-      const required = content.materials.map((material) => material.code)
-      const problem = correctionNoticeProblem({ required: inReview ? required : requiredCodes(content), provided: inReview ? [] : provided, listed: input.materials })
-      if (problem === 'MATERIAL_NOT_REQUIRED') throw new errors.MaterialNotRequired(input.materials.filter((code) => !required.includes(code)).join(', '))
-      if (problem === 'CORRECTION_INCOMPLETE') throw new errors.CorrectionIncomplete(missingMaterials(requiredCodes(content), provided).filter((code) => !input.materials.includes(code)).join(', '))
-      if (problem && !inReview) throw ERROR_OF[problem]()
-      await repo.insertCorrection(tx, { caseId, materials: input.materials, note: input.note, stage: inReview ? 'review' : 'acceptance', givenBy: actor.principal.accountId, givenAt: now })
+      const notice: CorrectionNotice = { stage: inReview ? 'review' : 'acceptance', materials: content.materials, provided: await providedCodes(tx, caseId), listed: input.materials }
+      const problem = correctionNoticeProblem(notice)
+      if (problem) {
+        const { must, may } = correctionNoticeBounds(notice)
+        if (problem === 'MATERIAL_NOT_REQUIRED') throw new errors.MaterialNotRequired(input.materials.filter((code) => !may.includes(code)).join(', '))
+        if (problem === 'CORRECTION_INCOMPLETE') throw new errors.CorrectionIncomplete(must.filter((code) => !input.materials.includes(code)).join(', '))
+        throw ERROR_OF[problem]()
+      }
+      await repo.insertCorrection(tx, { caseId, materials: input.materials, note: input.note, stage: notice.stage, givenBy: actor.principal.accountId, givenAt: now })
       let updated: repo.CaseRow
       if (inReview) {
         await repo.insertPause(tx, { caseId, kind: 'correction', reason: input.note.trim() || 'correction', limitWorkingDays: null, startedAt: now, openedBy: actor.principal.accountId })
@@ -134,7 +136,7 @@ export function createCaseAcceptance ({ db, clock, calendar, live, timers, store
         updated = await repo.updateCase(tx, caseId, { state: 'correction', correctionGiven: true, updatedAt: now })
         await timers.cancel(tx, clockKey(caseId))
       }
-      await record(tx, actor, updated, 'correction_notice', { materials: input.materials, stage: inReview ? 'review' : 'acceptance' })
+      await record(tx, actor, updated, 'correction_notice', { materials: input.materials, stage: notice.stage })
       return updated
     })
     return changed(row)

@@ -111,7 +111,7 @@ export const casesRoutes: FastifyPluginAsyncTypebox<{ service: CasesService, que
 
   app.post('/cases/:caseId/correction-notice', {
     config: { policy: 'cases.handle' },
-    schema: { tags, operationId: 'noticeCorrection', summary: 'The one correction notice (一次性告知): every missing material at once', params: CaseParams, body: CorrectionNoticeSchema, response: { 200: CaseSchema, ...problems(401, 403, 404, 409, 422) } }
+    schema: { tags, operationId: 'noticeCorrection', summary: 'The one correction notice (一次性告知): before acceptance every missing material at once, in review the materials at fault', params: CaseParams, body: CorrectionNoticeSchema, response: { 200: CaseSchema, ...problems(401, 403, 404, 409, 422) } }
   }, async (request) => service.noticeCorrection(actorOf(request), request.params.caseId, request.body))
 
   app.post('/cases/:caseId/correction', {

@@ -57,9 +57,9 @@ export function canMove (from: CaseState, to: CaseState): boolean {
 export const CASE_ERROR_CODES = [
   'CASE_STATE_INVALID', // the move is not in CASE_TRANSITIONS
   'CORRECTION_ALREADY_GIVEN', // 一次性告知: one correction notice per case, ever
-  'CORRECTION_INCOMPLETE', // the notice leaves out a missing material
-  'CORRECTION_NOT_NEEDED', // nothing is missing: accept or refuse instead
-  'MATERIAL_NOT_REQUIRED', // the notice asks for a material the item does not require (Art. 31)
+  'CORRECTION_INCOMPLETE', // before acceptance, the notice leaves out a missing material
+  'CORRECTION_NOT_NEEDED', // the notice lists nothing (before acceptance: nothing is missing; accept or refuse instead)
+  'MATERIAL_NOT_REQUIRED', // the notice asks for a material the item does not ask for, or (before acceptance) an optional one not handed in (Art. 31)
   'MATERIALS_MISSING', // accepting while a required material is missing
   'ACCEPTANCE_LIMIT_PASSED', // refusing or asking for a correction after the acceptance limit
   'CASE_PAUSED', // deciding while the clock is paused
@@ -94,16 +94,38 @@ export function missingMaterials (required: readonly string[], provided: readonl
   return required.filter((code) => !provided.includes(code))
 }
 
+/** Where a correction notice is given: before acceptance (the case returns to the applicant) or in review (its clock pauses). */
+export type CorrectionStage = 'acceptance' | 'review'
+
+export interface CorrectionNotice {
+  stage: CorrectionStage
+  /** the item's materials, in its order */
+  materials: ReadonlyArray<{ code: string, required: boolean }>
+  /** the codes handed in so far */
+  provided: readonly string[]
+  listed: readonly string[]
+}
+
 /**
- * A correction notice tells the applicant everything at once: it lists every missing material.
- * It may also list a provided one that is not in the legal form (Art. 32(4)), but never one the
- * item does not require — the applicant may not be asked for unrelated materials (Art. 31).
+ * What the one correction notice (一次性告知) must list and what it may list, by code in the item's
+ * order. Before acceptance it tells the applicant everything at once: every missing required
+ * material, plus any provided one that is not in the legal form (Art. 32(4)). In review the
+ * application was complete when accepted: the notice lists the materials found at fault, any of
+ * the item's. Never a material the item does not ask for (Art. 31).
  */
-export function correctionNoticeProblem (input: { required: readonly string[], provided: readonly string[], listed: readonly string[] }): CaseErrorCode | null {
-  if (input.listed.some((code) => !input.required.includes(code))) return 'MATERIAL_NOT_REQUIRED'
-  const missing = missingMaterials(input.required, input.provided)
-  if (input.listed.length === 0 && missing.length === 0) return 'CORRECTION_NOT_NEEDED'
-  if (missing.some((code) => !input.listed.includes(code))) return 'CORRECTION_INCOMPLETE'
+export function correctionNoticeBounds (notice: Omit<CorrectionNotice, 'listed'>): { must: string[], may: string[] } {
+  const codes = notice.materials.map((material) => material.code)
+  if (notice.stage === 'review') return { must: [], may: codes }
+  const must = missingMaterials(notice.materials.filter((material) => material.required).map((material) => material.code), notice.provided)
+  return { must, may: codes.filter((code) => must.includes(code) || notice.provided.includes(code)) }
+}
+
+export function correctionNoticeProblem (notice: CorrectionNotice): CaseErrorCode | null {
+  const { must, may } = correctionNoticeBounds(notice)
+  if (notice.listed.some((code) => !may.includes(code))) return 'MATERIAL_NOT_REQUIRED'
+  if (must.some((code) => !notice.listed.includes(code))) return 'CORRECTION_INCOMPLETE'
+  // a notice that asks for nothing corrects nothing
+  if (notice.listed.length === 0) return 'CORRECTION_NOT_NEEDED'
   return null
 }
 

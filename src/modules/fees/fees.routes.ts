@@ -36,7 +36,7 @@ export const feesRoutes: FastifyPluginAsyncTypebox<{ service: FeesService }> = a
 
   app.post('/fee-items', {
     config: { policy: 'fees.manage' },
-    schema: { tags, operationId: 'createFeeItem', body: CreateFeeItemSchema, response: { 201: FeeItemSchema, ...problems(401, 403, 404, 409) } }
+    schema: { tags, operationId: 'createFeeItem', body: CreateFeeItemSchema, response: { 201: FeeItemSchema, ...problems(401, 403, 404, 409, 422) } }
   }, async (request, reply) => reply.code(201).send(await service.createItem(actorOf(request), request.body)))
 
   app.get('/fee-items/:feeItemId', {
@@ -46,7 +46,7 @@ export const feesRoutes: FastifyPluginAsyncTypebox<{ service: FeesService }> = a
 
   app.post('/fee-items/:feeItemId/versions', {
     config: { policy: 'fees.manage' },
-    schema: { tags, operationId: 'proposeFeeVersion', params: FeeItemParams, body: FeeVersionInputSchema, response: { 201: FeeItemSchema, ...problems(401, 403, 404, 409) } }
+    schema: { tags, operationId: 'proposeFeeVersion', params: FeeItemParams, body: FeeVersionInputSchema, response: { 201: FeeItemSchema, ...problems(401, 403, 404, 409, 422) } }
   }, async (request, reply) => reply.code(201).send(await service.proposeVersion(actorOf(request), request.params.feeItemId, request.body)))
 
   app.post('/fee-versions/:versionId/decision', {

@@ -6,7 +6,7 @@ import type { Calendar } from '../../plugins/calendar.ts'
 import type { Clock } from '../../plugins/clock.ts'
 import type { Database, Queryable } from '../../plugins/db.ts'
 import {
-  FeeCodeTaken, FeeDefinitionInvalid, FeeInputInvalid, FeeItemNotFound, FeeNotInForce, FeeSelfApproval,
+  FeeCodeTaken, FeeDefinitionInvalid, FeeInputInvalid, FeeItemNotFound, FeeNotInForce, FeeSelfApproval, FeeVersionBackdated,
   FeeVersionDecided, FeeVersionNotFound, FeeVersionPending, FeeVersionRetroactive
 } from './fees.errors.ts'
 import { DepartmentNotFound } from '../departments/departments.errors.ts'
@@ -81,6 +81,10 @@ export function createFeesService ({ db, audit, clock, calendar, departmentExist
       parameters: (input.parameters ?? []) as FeeParameter[]
     }, item.category, input.refundWorkingDays ?? null)
     if (input.validTo && input.validTo <= input.validFrom) throw new FeeDefinitionInvalid('validTo must be after validFrom')
+    // approval refuses a start in the past (FEE_VERSION_RETROACTIVE), so such a proposal could only
+    // wait to be rejected, blocking every later one meanwhile: it is refused here instead
+    const today = calendar.today()
+    if (input.validFrom < today) throw new FeeVersionBackdated(today, input.validFrom)
     return {
       feeItemId: item.id,
       version,

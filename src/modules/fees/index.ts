@@ -1,8 +1,8 @@
 /**
- * Fee items and their standards (收费项目与标准). An item's versions move
- * proposed → approved | rejected (approved by someone other than the proposer, never with a
- * start in the past); approved versions never change, and the one in force on a date prices the
- * notices issued that day. The standards in force are public.
+ * Fee items and their standards (收费项目与标准). An item's versions are proposed to start today
+ * or later and move proposed → approved | rejected (approved by someone other than the proposer,
+ * never with a start in the past); approved versions never change, and the one in force on a date
+ * prices the notices issued that day. The standards in force are public.
  */
 import type { FastifyPluginAsync } from 'fastify'
 import { feesRoutes } from './fees.routes.ts'
