@@ -1,24 +1,8 @@
 /**
  * The bidder's client (`npm run bidder -- <command>`): everything secret happens here, on the
  * bidder's machine. The platform never sees the private key, the content key or the nonce before
- * the opening. Format: README.md, "Sealed-bid format v1".
- *
- *   csr             --key key.pem [--new] --out request.pem             make (or reuse) an RSA key and a CSR for the platform CA
- *   seal            --tender ID --cert cert.pem --key key.pem --opening opening.json --out bid.ohsb
- *                   [--escrow escrow.pem] [--chunk-size BYTES] FILE...   seal files; writes bid.ohsb, bid.ohsb.p7s, bid.ohsb.secret.json
- *   inspect         --package bid.ohsb                                  what anyone can see: header, size, SHA-256, recipients
- *   reveal          --package bid.ohsb --cert cert.pem --key key.pem    unwrap the content key with your key, for the opening
- *   open            --package bid.ohsb --content-key BASE64 --out DIR   decrypt and verify locally (self-check)
- *   verify-receipt  --receipt receipt.p7s --root root.pem [--package bid.ohsb]
- *   submit          --tender UUID --package bid.ohsb [--idempotency-key KEY]   upload bid.ohsb with bid.ohsb.p7s; writes bid.ohsb.receipt.p7s
- *   withdraw        --tender UUID [--idempotency-key KEY]                      withdraw before the deadline; prints the signed receipt
- *   login           --cert cert.pem --key key.pem                   certificate sign-in: prints a session token for OPENHALL_TOKEN
- *   decrypt         --tender UUID --secret bid.ohsb.secret.json     at the opening, in the decryption window: sign in to the room and
- *                                                                   reveal the content key and nonce (from seal, or from reveal)
- *
- * submit and withdraw talk to the platform: OPENHALL_URL (default http://127.0.0.1:3000) and
- * OPENHALL_TOKEN (a session token: POST /api/auth/login, or certificate login). A retried submit
- * of the same file reuses its idempotency key (derived from the package), so it never bids twice.
+ * the opening. Format: README.md, "Sealed-bid format v1". The commands: USAGE below, which
+ * `npm run bidder -- --help` prints.
  */
 import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto'
 import { existsSync, openAsBlob } from 'node:fs'
@@ -33,7 +17,34 @@ import { encodeName } from '../src/lib/pki/names.ts'
 import { nodeCrypto, nodeDecrypter, nodeSigner } from '../src/lib/pki/node-crypto.ts'
 import { derToPem, pemToDer } from '../src/lib/pki/x509-parts.ts'
 import { inspectPackage, openBid, sealBid, signPackage, toHex } from '../src/lib/sealed-bid/index.ts'
-import { directorySink, fileSource } from '../src/lib/sealed-bid/node.ts'
+import { fileSource, openBidToDirectory } from '../src/lib/sealed-bid/node.ts'
+
+const USAGE = `usage: npm run bidder -- <command> [options]
+
+  csr             --key key.pem [--new] --out request.pem             make (or reuse) an RSA key and a CSR for the platform CA
+  seal            --tender ID --cert cert.pem --key key.pem --opening opening.json --out bid.ohsb
+                  [--escrow escrow.pem] [--chunk-size BYTES] FILE...   seal files; writes bid.ohsb, bid.ohsb.p7s, bid.ohsb.secret.json
+  inspect         --package bid.ohsb                                  what anyone can see: header, size, SHA-256, recipients
+  reveal          --package bid.ohsb --cert cert.pem --key key.pem    unwrap the content key with your key, for the opening
+  open            --package bid.ohsb --content-key BASE64 [--out DIR] decrypt and verify locally (self-check); files appear
+                                                                      in DIR only once the whole package verified, else none
+  verify-receipt  --receipt receipt.p7s --root root.pem [--package bid.ohsb]
+  submit          --tender UUID --package bid.ohsb [--idempotency-key KEY]   upload bid.ohsb with bid.ohsb.p7s; writes bid.ohsb.receipt.p7s
+  withdraw        --tender UUID [--idempotency-key KEY]                      withdraw before the deadline; prints the signed receipt
+  submissions     [--tender UUID] [--limit N] [--offset N]            your submissions in every tender (or one), newest first:
+                                                                      tender, time, size, SHA-256, status (counting, superseded, withdrawn)
+  receipt         --submission UUID | --tender UUID [--out FILE]      fetch a submission's signed receipt again (--tender: the version
+                  [--root root.pem] [--package bid.ohsb]              that counts), check it like verify-receipt, then save it to FILE
+                                                                      (default bid.ohsb.receipt.p7s with --package, else receipt-UUID.p7s)
+  login           --cert cert.pem --key key.pem                       certificate sign-in: prints a session token for OPENHALL_TOKEN
+  decrypt         --tender UUID --secret bid.ohsb.secret.json         at the opening, in the decryption window: sign in to the room and
+                                                                      reveal the content key and nonce (from seal, or from reveal)
+
+submit, withdraw, submissions, receipt and decrypt talk to the platform: OPENHALL_URL (default
+http://127.0.0.1:3000) and OPENHALL_TOKEN (a session token: POST /api/auth/login, or login). A
+retried submit of the same file reuses its idempotency key (derived from the package), so it
+never bids twice. Every command prints JSON; usage errors exit 2, other failures 1.
+`
 
 class UsageError extends Error {}
 
@@ -135,12 +146,15 @@ async function reveal (args: string[]) {
 async function open (args: string[]) {
   const { values } = parseArgs({ args, options: { package: { type: 'string' }, 'content-key': { type: 'string' }, out: { type: 'string' } } })
   required(values, 'package', 'content-key')
-  const opened = await openBid({
-    provider: nodeCrypto,
-    bytes: fileSource(values.package!),
-    contentKey: new Uint8Array(Buffer.from(values['content-key']!, 'base64')),
-    onFile: values.out ? directorySink(values.out) : undefined
-  })
+  const input = { provider: nodeCrypto, bytes: fileSource(values.package!), contentKey: new Uint8Array(Buffer.from(values['content-key']!, 'base64')) }
+  let opened: Awaited<ReturnType<typeof openBid>>
+  try {
+    // with --out, files appear in DIR only once the whole package has verified
+    opened = values.out ? await openBidToDirectory({ ...input, directory: values.out }) : await openBid(input)
+  } catch (error) {
+    if (values.out && error instanceof Error) error.message += ` (nothing was written to ${values.out})`
+    throw error
+  }
   return {
     tenderId: opened.header.tenderId,
     opening: opened.opening,
@@ -150,21 +164,32 @@ async function open (args: string[]) {
   }
 }
 
+/**
+ * A receipt's platform signature is valid, over the receipt it carries; with `root`, the signer
+ * chains to the root the bidder trusts (offline: revocation needs the CRL, online); with
+ * `packageFile`, the receipt names that package's SHA-256.
+ */
+async function checkReceipt (cms: Uint8Array, options: { root?: string, packageFile?: string }) {
+  const parsed = parseSignedData(cms)
+  const [signed] = await verifySignedData({ provider: nodeCrypto, parsed })
+  if (options.root) {
+    const root = new X509Certificate(await readCertificate(options.root))
+    createPathValidator(() => ({ anchors: [root], intermediates: [], isRevoked: () => false }))(signed!.certificateDer, parsed.certificates, signed!.signingTime ?? new Date())
+  }
+  const content = new TextDecoder().decode(signed!.content)
+  const receipt = JSON.parse(content) as { submissionId?: string, ciphertextSha256?: string }
+  if (options.packageFile) {
+    const { sha256 } = await inspectPackage({ provider: nodeCrypto, bytes: fileSource(options.packageFile) })
+    if (sha256 !== receipt.ciphertextSha256) throw new UsageError(`the package SHA-256 ${sha256} is not the one in the receipt`)
+  }
+  return { signer: new X509Certificate(signed!.certificateDer).subject.replace(/\n/g, ', '), content, receipt }
+}
+
 async function verifyReceipt (args: string[]) {
   const { values } = parseArgs({ args, options: { receipt: { type: 'string' }, root: { type: 'string' }, package: { type: 'string' } } })
   required(values, 'receipt', 'root')
-  const cms = new Uint8Array(await readFile(values.receipt!))
-  const parsed = parseSignedData(cms)
-  const [signed] = await verifySignedData({ provider: nodeCrypto, parsed })
-  const root = new X509Certificate(await readCertificate(values.root!))
-  // offline: the chain to the root the bidder trusts; revocation needs the CRL (online)
-  createPathValidator(() => ({ anchors: [root], intermediates: [], isRevoked: () => false }))(signed!.certificateDer, parsed.certificates, signed!.signingTime ?? new Date())
-  const receipt = JSON.parse(new TextDecoder().decode(signed!.content)) as { ciphertextSha256?: string }
-  if (values.package) {
-    const { sha256 } = await inspectPackage({ provider: nodeCrypto, bytes: fileSource(values.package) })
-    if (sha256 !== receipt.ciphertextSha256) throw new UsageError(`the package SHA-256 ${sha256} is not the one in the receipt`)
-  }
-  return { valid: true, signer: new X509Certificate(signed!.certificateDer).subject.replace(/\n/g, ', '), receipt }
+  const { signer, receipt } = await checkReceipt(new Uint8Array(await readFile(values.receipt!)), { root: values.root!, packageFile: values.package })
+  return { valid: true, signer, receipt }
 }
 
 function platform () {
@@ -194,6 +219,53 @@ async function submit (args: string[]) {
   const submission = await answer(response)
   await writeFile(`${values.package!}.receipt.p7s`, Buffer.from(submission.receipt!.cms, 'base64'))
   return { ...submission, receiptFile: `${values.package!}.receipt.p7s`, replay: response.status === 200 }
+}
+
+interface Submission { id: string, tenderId: string, version: number, kind: 'bid' | 'withdrawal', size: number | null, sha256: string | null, receivedAt: string, counts: boolean, receipt: { json: string, cms: string } }
+
+/** The caller's own submissions in every tender (or one), newest first: what the platform holds. */
+async function submissions (args: string[]) {
+  const { values } = parseArgs({ args, options: { tender: { type: 'string' }, limit: { type: 'string' }, offset: { type: 'string' } } })
+  const { base, authorization } = platform()
+  const query = new URLSearchParams()
+  if (values.tender) query.set('tenderId', values.tender)
+  if (values.limit) query.set('limit', values.limit)
+  if (values.offset) query.set('offset', values.offset)
+  const rows = await answer<Array<{ id: string, tenderId: string, tenderCode: string, tenderTitle: string, version: number, kind: string, size: number | null, sha256: string | null, receivedAt: string, status: string }>>(
+    await fetch(`${base}/api/bid-submissions${query.size > 0 ? `?${query}` : ''}`, { headers: { authorization } }))
+  return {
+    submissions: rows.map((row) => ({
+      tender: row.tenderCode, title: row.tenderTitle, tenderId: row.tenderId, submissionId: row.id, version: row.version, kind: row.kind, receivedAt: row.receivedAt, size: row.size, sha256: row.sha256, status: row.status
+    }))
+  }
+}
+
+/**
+ * Fetches a submission's signed receipt again, checks it as verify-receipt does (and that it is
+ * the receipt of that submission) and only then saves it.
+ */
+async function receipt (args: string[]) {
+  const { values } = parseArgs({ args, options: { submission: { type: 'string' }, tender: { type: 'string' }, out: { type: 'string' }, root: { type: 'string' }, package: { type: 'string' } } })
+  if (!values.submission === !values.tender) throw new UsageError('name one of --submission or --tender')
+  const { base, authorization } = platform()
+  let submission: Submission | undefined
+  if (values.submission) {
+    submission = await answer<Submission>(await fetch(`${base}/api/bid-submissions/${encodeURIComponent(values.submission)}`, { headers: { authorization } }))
+  } else {
+    const versions = await answer<Submission[]>(await fetch(`${base}/api/tenders/${encodeURIComponent(values.tender!)}/bids/mine`, { headers: { authorization } }))
+    submission = versions.find((version) => version.counts)
+    if (!submission) throw Object.assign(new Error('this account has no submission in that tender'), { code: 'SUBMISSION_NOT_FOUND' })
+  }
+  const cms = new Uint8Array(Buffer.from(submission.receipt.cms, 'base64'))
+  const checked = await checkReceipt(cms, { root: values.root, packageFile: values.package })
+  // the signed content is the receipt the platform lists for this very submission
+  if (checked.content !== submission.receipt.json || checked.receipt.submissionId !== submission.id ||
+    (submission.kind === 'bid' && checked.receipt.ciphertextSha256 !== submission.sha256)) {
+    throw Object.assign(new Error(`the signed receipt is not the one of submission ${submission.id}`), { code: 'RECEIPT_MISMATCH' })
+  }
+  const out = values.out ?? (values.package ? `${values.package}.receipt.p7s` : `receipt-${submission.id}.p7s`)
+  await writeFile(out, cms)
+  return { submissionId: submission.id, tenderId: submission.tenderId, kind: submission.kind, receivedAt: submission.receivedAt, sha256: submission.sha256, signer: checked.signer, chainChecked: Boolean(values.root), receipt: checked.receipt, receiptFile: out }
 }
 
 async function withdraw (args: string[]) {
@@ -237,12 +309,16 @@ async function decrypt (args: string[]) {
   }))
 }
 
-const commands: Record<string, (args: string[]) => Promise<unknown>> = { csr, seal, inspect, reveal, open, 'verify-receipt': verifyReceipt, submit, withdraw, login, decrypt }
+const commands: Record<string, (args: string[]) => Promise<unknown>> = { csr, seal, inspect, reveal, open, 'verify-receipt': verifyReceipt, submit, withdraw, submissions, receipt, login, decrypt }
 
 const [command, ...rest] = process.argv.slice(2)
+if (command === '--help' || command === '-h' || command === 'help') {
+  process.stdout.write(USAGE)
+  process.exit(0)
+}
 const run = command ? commands[command] : undefined
 if (!run) {
-  process.stderr.write(`usage: npm run bidder -- <${Object.keys(commands).join('|')}> [options]  (see scripts/bidder.ts)\n`)
+  process.stderr.write(USAGE)
   process.exit(2)
 }
 run(rest).then((result) => {

@@ -11,9 +11,13 @@ export interface OpeningRecordDocument {
   tenderTitle: string
   tendererName: string
   venueName: string | null
+  /** 开标时间: by law the bid deadline, printed as such (not when decryption began) */
+  bidDeadline: Date
+  /** when the opening reached decryption: the document's date, not printed as 开标时间 */
   openedAt: Date
   /** the declared fields, in order, with how to print them */
   fields: ReadonlyArray<{ key: string, label: string, kind: 'fen' | 'days' | 'percent' | 'text' }>
+  /** bond and outcome are the record's codes; the sheet prints them in words */
   rows: ReadonlyArray<{ bidderName: string, bond: string, outcome: string, fields: Record<string, string | number | null> }>
   priceCeiling: string | null
   referencePrice: string | null
@@ -26,6 +30,18 @@ export interface OpeningRecordDocument {
 }
 
 const TITLE = '开标记录表'
+
+/**
+ * Every state the signed record can carry (bids.rules BondStatus, openings.rules RecordRow), in
+ * words short enough for their narrow columns: under 保证金 and 开标结果 each fits one line.
+ */
+const BOND_WORDS: Readonly<Record<string, string>> = { not_required: '无需缴纳', paid: '已缴纳', guaranteed: '保函', missing: '未缴纳' }
+const OUTCOME_WORDS: Readonly<Record<string, string>> = { opened: '已解密', deemed_revoked: '视为撤销', deemed_withdrawn: '视为撤回', withdrawn: '已撤回' }
+
+/** An official sheet never shows an internal code: a state it has no words for prints as unknown. */
+function wordsFor (words: Readonly<Record<string, string>>, code: string): string {
+  return Object.hasOwn(words, code) ? words[code]! : '未知'
+}
 
 function printed (value: string | number | null, kind: OpeningRecordDocument['fields'][number]['kind']): string {
   if (value === null) return '—'
@@ -47,7 +63,7 @@ export async function renderOpeningRecordPdf (record: OpeningRecordDocument): Pr
   y = drawFields(sheet, y, [
     [['项目名称', record.tenderTitle]],
     [['招标人', record.tendererName], ['开标地点', record.venueName ?? '远程开标']],
-    [['开标时间', formatShanghaiTime(record.openedAt)], ['最高投标限价', record.priceCeiling ?? '—']]
+    [['开标时间', formatShanghaiTime(record.bidDeadline)], ['最高投标限价', record.priceCeiling ?? '—']]
   ])
   const columns = spanColumns([
     { title: '序号', width: 30, align: 'right' },
@@ -57,7 +73,7 @@ export async function renderOpeningRecordPdf (record: OpeningRecordDocument): Pr
     { title: '开标结果', align: 'left' }
   ])
   y = drawTable(sheet, y + 6, columns, record.rows.map((row, index) => [
-    String(index + 1), row.bidderName, ...record.fields.map((field) => printed(row.fields[field.key] ?? null, field.kind)), row.bond, row.outcome
+    String(index + 1), row.bidderName, ...record.fields.map((field) => printed(row.fields[field.key] ?? null, field.kind)), wordsFor(BOND_WORDS, row.bond), wordsFor(OUTCOME_WORDS, row.outcome)
   ]))
   drawNotes(sheet, y + 10, '说明', [
     ...(record.referencePrice ? [{ text: `参考价：${record.referencePrice}` }] : []),

@@ -1,5 +1,5 @@
-import { and, asc, desc, eq, inArray, lt, max } from 'drizzle-orm'
-import { bidSubmissions, bidUploads, bondGuarantees, bondNotices } from '../../../schema/index.ts'
+import { and, asc, desc, eq, inArray, lt, max, sql } from 'drizzle-orm'
+import { bidSubmissions, bidUploads, bondGuarantees, bondNotices, tenders } from '../../../schema/index.ts'
 import type { Queryable } from '../../plugins/db.ts'
 
 export type SubmissionRow = typeof bidSubmissions.$inferSelect
@@ -26,6 +26,32 @@ export async function insertSubmission (db: Queryable, values: typeof bidSubmiss
 export async function submissionsOf (db: Queryable, tenderId: string, bidderId: string): Promise<SubmissionRow[]> {
   return db.select().from(bidSubmissions)
     .where(and(eq(bidSubmissions.tenderId, tenderId), eq(bidSubmissions.bidderId, bidderId))).orderBy(asc(bidSubmissions.version))
+}
+
+/**
+ * A bidder's submissions across tenders, newest first, each with its tender's code and title and
+ * whether it is the latest version of that bidder in that tender.
+ */
+export async function submissionsOfBidder (db: Queryable, bidderId: string, filter: { tenderId?: string, limit: number, offset: number }) {
+  const latest = db.select({ tenderId: bidSubmissions.tenderId, version: max(bidSubmissions.version).as('latest_version') })
+    .from(bidSubmissions).where(eq(bidSubmissions.bidderId, bidderId)).groupBy(bidSubmissions.tenderId).as('latest')
+  return db.select({
+    id: bidSubmissions.id,
+    tenderId: bidSubmissions.tenderId,
+    tenderCode: tenders.code,
+    tenderTitle: tenders.title,
+    version: bidSubmissions.version,
+    kind: bidSubmissions.kind,
+    size: bidSubmissions.size,
+    sha256: bidSubmissions.sha256,
+    receivedAt: bidSubmissions.receivedAt,
+    isLatest: sql<boolean>`${bidSubmissions.version} = ${latest.version}`
+  }).from(bidSubmissions)
+    .innerJoin(tenders, eq(tenders.id, bidSubmissions.tenderId))
+    .innerJoin(latest, eq(latest.tenderId, bidSubmissions.tenderId))
+    .where(and(eq(bidSubmissions.bidderId, bidderId), filter.tenderId ? eq(bidSubmissions.tenderId, filter.tenderId) : undefined))
+    .orderBy(desc(bidSubmissions.receivedAt), desc(bidSubmissions.version))
+    .limit(filter.limit).offset(filter.offset)
 }
 
 export async function findSubmission (db: Queryable, id: string): Promise<SubmissionRow | undefined> {

@@ -8,7 +8,7 @@ import { problems } from '../../lib/http-schemas.ts'
 import { TenderParams } from '../tenders/tenders.schemas.ts'
 import { BidPartMissing, IdempotencyKeyRequired } from './bids.errors.ts'
 import { IDEMPOTENCY_KEY } from './bids.rules.ts'
-import { BondSchema, GuaranteeFieldsSchema, IdempotencyHeaders, SubmissionParams, SubmissionSchema, TenderBidSchema, type GuaranteeFields } from './bids.schemas.ts'
+import { BondSchema, GuaranteeFieldsSchema, IdempotencyHeaders, MySubmissionSchema, MySubmissionsQuery, SubmissionParams, SubmissionSchema, TenderBidSchema, type GuaranteeFields } from './bids.schemas.ts'
 import type { BidsService, SubmitResult } from './bids.service.ts'
 
 const MAX_SIGNATURE_BYTES = 256 * 1024
@@ -67,6 +67,11 @@ export const bidsRoutes: FastifyPluginAsyncTypebox<{ service: BidsService }> = a
     config: { policy: 'tenders.participate' },
     schema: { tags, operationId: 'mySubmissions', summary: 'The caller\'s own submissions, every version, with receipts', params: TenderParams, response: { 200: Type.Array(SubmissionSchema), ...problems(401, 403, 404) } }
   }, async (request) => service.mySubmissions(actorOf(request), request.params.tenderId))
+
+  app.get('/bid-submissions', {
+    config: { policy: 'tenders.participate' },
+    schema: { tags, operationId: 'listMySubmissions', summary: 'The caller\'s own submissions in every tender, newest first (receipts: getSubmission)', querystring: MySubmissionsQuery, response: { 200: Type.Array(MySubmissionSchema), ...problems(401, 403) } }
+  }, async (request) => service.listMySubmissions(actorOf(request), request.query))
 
   app.get('/bid-submissions/:submissionId', {
     config: { policy: 'tenders.participate' },

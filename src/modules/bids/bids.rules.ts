@@ -42,6 +42,12 @@ export function receiptRecord (input: {
   }
 }
 
+/** What a submission is now: the latest version of a bidder's submissions counts (a bid) or withdrew. */
+export function submissionStatus (kind: 'bid' | 'withdrawal', isLatest: boolean): 'counting' | 'superseded' | 'withdrawn' {
+  if (!isLatest) return 'superseded'
+  return kind === 'bid' ? 'counting' : 'withdrawn'
+}
+
 export type BondStatus = 'not_required' | 'paid' | 'guaranteed' | 'missing'
 
 /** Paid when a bond notice of the bidder is paid; guaranteed by a letter covering the amount past the deadline. */

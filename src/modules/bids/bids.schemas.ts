@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { Fen, Nullable, StrictObject, Timestamp, Uuid } from '../../lib/http-schemas.ts'
+import { Fen, Nullable, PageQuery, StrictObject, Timestamp, Uuid } from '../../lib/http-schemas.ts'
 
 export const BondStatusSchema = Type.Enum(['not_required', 'paid', 'guaranteed', 'missing'])
 
@@ -21,6 +21,28 @@ export const SubmissionSchema = Type.Object({
   receipt: ReceiptSchema
 })
 export type SubmissionView = Static<typeof SubmissionSchema>
+
+export const SubmissionStatusSchema = Type.Enum(['counting', 'superseded', 'withdrawn'], {
+  description: '`counting`: the latest version, a bid; `withdrawn`: the latest version, a withdrawal; `superseded`: a later version replaced it'
+})
+
+/** One of the caller's submissions in a list across tenders: no receipt (GET /bid-submissions/:id has it). */
+export const MySubmissionSchema = Type.Object({
+  id: Uuid,
+  tenderId: Uuid,
+  tenderCode: Type.String(),
+  tenderTitle: Type.String(),
+  version: Type.Integer(),
+  kind: Type.Enum(['bid', 'withdrawal']),
+  size: Nullable(Type.Integer()),
+  sha256: Nullable(Type.String()),
+  receivedAt: Timestamp,
+  status: SubmissionStatusSchema
+})
+export type MySubmissionView = Static<typeof MySubmissionSchema>
+
+export const MySubmissionsQuery = StrictObject({ tenderId: Type.Optional(Uuid), ...PageQuery })
+export type MySubmissionsFilter = Static<typeof MySubmissionsQuery>
 
 export const SubmissionParams = StrictObject({ submissionId: Uuid })
 export const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 64 })) })

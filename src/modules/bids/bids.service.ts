@@ -16,8 +16,8 @@ import { ParticipationSecret, TenderNotFound } from '../tenders/tenders.errors.t
 import type { TendersService } from '../tenders/tenders.service.ts'
 import { BidTooLarge, BondNotRequired, CertificateNotYours, EscrowNotRecipient, IdempotencyKeyReused, NothingToWithdraw, PackageTenderMismatch, SubmissionNotFound } from './bids.errors.ts'
 import * as repo from './bids.repository.ts'
-import { bondStatus, receiptRecord, windowError, type BondStatus } from './bids.rules.ts'
-import type { BondView, GuaranteeFields, SubmissionView, TenderBidView } from './bids.schemas.ts'
+import { bondStatus, receiptRecord, submissionStatus, windowError, type BondStatus } from './bids.rules.ts'
+import type { BondView, GuaranteeFields, MySubmissionsFilter, MySubmissionView, SubmissionView, TenderBidView } from './bids.schemas.ts'
 
 export interface BidsDeps {
   db: Database
@@ -297,6 +297,12 @@ export function createBidsService ({ db, audit, clock, store, tenders, sealedBid
     return rows.map((row) => submissionView(row, latest))
   }
 
+  /** The caller's own submissions in every tender, newest first: only ever the caller's rows. */
+  async function listMySubmissions (actor: Actor, filter: MySubmissionsFilter): Promise<MySubmissionView[]> {
+    const rows = await repo.submissionsOfBidder(db, actor.principal.accountId, { tenderId: filter.tenderId, limit: filter.limit ?? 50, offset: filter.offset ?? 0 })
+    return rows.map(({ isLatest, ...row }) => ({ ...row, receivedAt: row.receivedAt.toISOString(), status: submissionStatus(row.kind, isLatest) }))
+  }
+
   async function getSubmission (actor: Actor, submissionId: string): Promise<SubmissionView> {
     const row = await repo.findSubmission(db, submissionId)
     if (!row || row.bidderId !== actor.principal.accountId) throw new SubmissionNotFound(submissionId)
@@ -428,7 +434,7 @@ export function createBidsService ({ db, audit, clock, store, tenders, sealedBid
     }
   }
 
-  return { submitBid, withdraw, mySubmissions, getSubmission, myBond, requestBondNotice, recordGuarantee, tenderBids, bidsAtDeadline, anchorOf, sweepAbandonedUploads }
+  return { submitBid, withdraw, mySubmissions, listMySubmissions, getSubmission, myBond, requestBondNotice, recordGuarantee, tenderBids, bidsAtDeadline, anchorOf, sweepAbandonedUploads }
 }
 
 export type BidsService = ReturnType<typeof createBidsService>

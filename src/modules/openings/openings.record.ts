@@ -121,16 +121,16 @@ export function createOpeningRecords ({ db, clock, store, pki, tenders, projects
     const json = Buffer.from(canonicalJson(record as unknown as JsonValue))
     if (sha256Hex(json) !== opening.recordSha256) throw new Error(`the stored record of ${tenderId} does not hash to its recorded SHA-256`)
     const cms = Buffer.from(await pki.sign({ content: json, detached: false }))
-    const outcomeText: Record<string, string> = { opened: '已解密', deemed_revoked: '视为撤销', deemed_withdrawn: '视为撤回', withdrawn: '已撤回' }
     const pdf = await renderOpeningRecordPdf({
       hallName,
       tenderCode: record.tender.code,
       tenderTitle: record.tender.title,
       tendererName: record.tendererName,
       venueName: record.venueName,
+      bidDeadline: new Date(record.bidDeadline),
       openedAt: new Date(record.openedAt),
       fields: record.fields,
-      rows: record.bids.map((bid) => ({ bidderName: bid.bidderName, bond: bid.bond, outcome: outcomeText[bid.outcome] ?? bid.outcome, fields: bid.fields })),
+      rows: record.bids.map((bid) => ({ bidderName: bid.bidderName, bond: bid.bond, outcome: bid.outcome, fields: bid.fields })),
       priceCeiling: record.priceCeilingFen === null ? null : formatYuan(BigInt(record.priceCeilingFen)),
       referencePrice: record.referencePriceFen === null ? null : formatYuan(BigInt(record.referencePriceFen)),
       remarks: record.coefficient ? [`随机系数 K = ${record.coefficient.value}（承诺 ${record.coefficient.commitment.slice(0, 16)}…，${record.coefficient.drawnAs === 'host' ? '监督人逾期未给出，由招标人（代理）给出的随机数' : '监督人随机数'} ${record.coefficient.nonce}，可用 npm run verify-draw -- --record 复算）`] : [],
