@@ -482,3 +482,66 @@ export function perUnitAmount (unitPriceFen: bigint, quantity: string, scale: nu
   if (fen > MAX_FEN) throw new FormulaError('the amount is larger than any amount the platform can collect')
   return fen
 }
+
+/**
+ * The shape of a standard as the public reads it: a rate on one parameter, or 差额定率累进
+ * brackets, with an optional floor (max with a number) and cap (min with a number). Null for any
+ * other formula, which is then shown as written.
+ */
+export interface FormulaShape {
+  parameter: string
+  brackets: Array<{ from: Rational, to: Rational | null, rate: Rational }>
+  floor: Rational | null
+  cap: Rational | null
+}
+
+export function formulaShape (formula: CompiledFormula): FormulaShape | null {
+  const program = programs.get(formula)
+  if (!program) throw new TypeError('not a compiled formula: pass the result of compileFormula')
+  let node = program.root
+  let floor: Rational | null = null
+  let cap: Rational | null = null
+  // max(x, 500) and min(x, 100000), in either order and either argument order
+  for (;;) {
+    if (node.kind !== 'call' || (node.name !== 'max' && node.name !== 'min') || node.args.length !== 2) break
+    const literal = node.args.find((arg) => arg.kind === 'number')
+    const inner = node.args.find((arg) => arg !== literal)
+    if (!literal || literal.kind !== 'number' || !inner) return null
+    if (node.name === 'max' ? floor : cap) return null
+    if (node.name === 'max') floor = literal.value
+    else cap = literal.value
+    node = inner
+  }
+  if (node.kind === 'arithmetic' && node.operator === '*') {
+    const [parameter, rate] = node.left.kind === 'parameter' ? [node.left, node.right] : [node.right, node.left]
+    if (parameter.kind !== 'parameter' || rate.kind !== 'number') return null
+    return { parameter: parameter.name, brackets: [{ from: ZERO, to: null, rate: rate.value }], floor, cap }
+  }
+  if (node.kind === 'call' && node.name === 'progressive') {
+    const [amount, ...tiers] = node.args
+    if (amount?.kind !== 'parameter' || tiers.some((tier) => tier.kind !== 'number')) return null
+    const values = tiers.map((tier) => (tier as { value: Rational }).value)
+    const brackets: FormulaShape['brackets'] = []
+    let from = ZERO
+    for (let index = 0; index < values.length - 1; index += 2) {
+      brackets.push({ from, to: values[index]!, rate: values[index + 1]! })
+      from = values[index]!
+    }
+    brackets.push({ from, to: null, rate: values.at(-1)! })
+    return { parameter: amount.name, brackets, floor, cap }
+  }
+  return null
+}
+
+/** A rational with a finite decimal expansion (every literal of a formula has one) as decimal text; others to 6 places. */
+export function decimalText (value: Rational): string {
+  const exact = (places: number) => 10n ** BigInt(places) % value.d === 0n
+  let places = 0
+  while (!exact(places) && places < 12) places++
+  if (!exact(places)) places = 6
+  const scaled = divideRoundingHalfAway(value.n * 10n ** BigInt(places), value.d)
+  const negative = scaled < 0n
+  const digits = (negative ? -scaled : scaled).toString().padStart(places + 1, '0')
+  const text = places === 0 ? digits : `${digits.slice(0, -places)}.${digits.slice(-places)}`.replace(/\.?0+$/, '')
+  return negative ? `-${text}` : text
+}

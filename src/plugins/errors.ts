@@ -148,6 +148,28 @@ export function answerClientError (this: FastifyInstance, error: Error & { code?
     `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, () => socket.destroy())
 }
 
+/**
+ * Browsers that follow a dead link get the site's page, in its layout and language; the web
+ * module sets `render` (the renderer lives in its own scope), and without it every answer is
+ * problem+json.
+ */
+export interface NotFoundPage {
+  render: ((request: FastifyRequest, reply: FastifyReply) => unknown) | null
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    notFoundPage: NotFoundPage
+  }
+}
+
+/** A browser asking for a page: the API and the assets answer problem+json whatever the Accept. */
+function wantsPage (request: FastifyRequest): boolean {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false
+  if (request.url.startsWith('/api/') || request.url.startsWith('/assets/')) return false
+  return /\btext\/html\b/.test(request.headers.accept ?? '')
+}
+
 export default fp(async function errorsPlugin (app) {
   app.setErrorHandler(function handleError (error: FastifyError, request, reply) {
     const problem = toProblem(error, request)
@@ -163,7 +185,10 @@ export default fp(async function errorsPlugin (app) {
     return sendProblem(reply, problem)
   })
 
+  const notFoundPage: NotFoundPage = { render: null }
+  app.decorate('notFoundPage', notFoundPage)
   app.setNotFoundHandler(function handleNotFound (request, reply) {
+    if (notFoundPage.render && wantsPage(request)) return notFoundPage.render(request, reply)
     return sendProblem(reply, {
       type: 'about:blank',
       title: 'Not Found',

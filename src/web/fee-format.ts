@@ -6,6 +6,7 @@
 import { createError } from '../lib/errors.ts'
 import { formatMoney, formatYuan, MAX_FEN, parseYuan } from '../lib/money.ts'
 import { formatPaymentCode } from '../lib/payment-code.ts'
+import { feeInWords } from './fee-words.ts'
 
 export const AmountInvalid = createError('AMOUNT_INVALID', 'Enter an amount in yuan with at most two decimals, such as 80 or 80.50', 400)
 
@@ -56,4 +57,4 @@ export function deadline (value: string, lang: 'zh-CN' | 'en'): string {
 }
 
 /** Spread into the data of every unified-fees page. */
-export const feeViewHelpers = { money, yuanInput, paymentCode, deadline }
+export const feeViewHelpers = { money, yuanInput, paymentCode, deadline, feeInWords }

@@ -7,11 +7,13 @@
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import compress from '@fastify/compress'
 import fastifyStatic from '@fastify/static'
 import view from '@fastify/view'
 import { Eta } from 'eta'
 import type { FastifyError, FastifyPluginAsync } from 'fastify'
 import { RETRY_AFTER_SECONDS, toProblem } from '../plugins/errors.ts'
+import { assetRoutes } from './assets.ts'
 import { hasMessage } from './i18n.ts'
 import { adminPages } from './pages/admin.pages.ts'
 import { approvalsPages } from './pages/approvals.pages.ts'
@@ -41,6 +43,14 @@ export interface WebOptions {
   publicUrl: string
 }
 
+/** The heading of an error page: what happened in words, never the status code. */
+function errorTitle (status: number): string {
+  if (status === 404) return 'error.notFoundTitle'
+  if (status === 403) return 'error.forbiddenTitle'
+  if (status === 503) return 'error.unavailableTitle'
+  return 'error.title'
+}
+
 export const webModule: FastifyPluginAsync<WebOptions> = async (app, options) => {
   const views = path.join(here, 'views')
   await app.register(view, {
@@ -48,8 +58,13 @@ export const webModule: FastifyPluginAsync<WebOptions> = async (app, options) =>
     root: views,
     production: options.production
   })
-  await app.register(fastifyStatic, { root: path.join(here, 'assets'), prefix: '/assets/', index: false, maxAge: options.production ? '1h' : 0 })
-  await app.register(fastifyStatic, { root: picoCss, prefix: '/assets/vendor/', decorateReply: false, index: false, maxAge: options.production ? '1d' : 0 })
+  // pages, bundles and assets reach browsers compressed (the API's JSON goes as it is); request
+  // bodies are never inflated: a small compressed body must not become a large one past the limits
+  await app.register(compress, { globalDecompression: false, encodings: ['br', 'gzip'] })
+  await app.register(assetRoutes, { production: options.production })
+  // the plain addresses stay for pages cached before the content-addressed ones (assets.ts)
+  await app.register(fastifyStatic, { root: path.join(here, 'assets'), prefix: '/assets/', index: false, maxAge: 0 })
+  await app.register(fastifyStatic, { root: picoCss, prefix: '/assets/vendor/', decorateReply: false, index: false, maxAge: 0 })
 
   app.setErrorHandler(async function renderPageError (error: FastifyError, request, reply) {
     const problem = toProblem(error, request)
@@ -70,8 +85,14 @@ export const webModule: FastifyPluginAsync<WebOptions> = async (app, options) =>
         : hasMessage(known) ? t(known) : problem.status >= 500 ? t('error.internal', { requestId: problem.requestId }) : problem.detail
     if (problem.status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS))
     reply.code(problem.status)
-    return renderPage(request, reply, 'error', { titleKey: 'error.title', status: problem.status, message })
+    return renderPage(request, reply, 'error', { titleKey: errorTitle(problem.status), message })
   })
+
+  // a dead link, in the site's layout (the API keeps problem+json: src/plugins/errors.ts)
+  app.notFoundPage.render = async (request, reply) => {
+    const html = await app.view('error', { ...pageContext(request), titleKey: errorTitle(404), message: pageContext(request).t('error.notFound') })
+    return reply.code(404).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html)
+  }
 
   await app.register(shellPages, { cookieName: app.auth.cookieName, secureCookie: options.secureCookie, signInPerMinute: options.signInPerMinute })
   await app.register(adminPages)

@@ -4,6 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { hasMessage, LANGUAGE_COOKIE, pickLanguage, translator, type Language, type Translate } from './i18n.ts'
+import { assetUrl } from './assets.ts'
 import { navigationFor } from './navigation.ts'
 
 export interface PageContext {
@@ -16,6 +17,8 @@ export interface PageContext {
   time: (value: string | Date | null | undefined) => string
   /** a deadline that ends a hall day (the instant of midnight after it), printed as that day */
   lastDay: (value: string | Date | null | undefined) => string
+  /** the content-addressed address of one of the site's assets (assets.ts) */
+  asset: (name: string) => string
 }
 
 const FORMATTERS: Record<Language, Intl.DateTimeFormat> = {
@@ -36,7 +39,8 @@ export function pageContext (request: FastifyRequest): PageContext {
     nav: navigationFor(request.principal),
     path: request.url.split('?')[0] ?? '/',
     time: (value) => (value ? FORMATTERS[lang].format(new Date(value)) : ''),
-    lastDay: (value) => (value ? DAY_FORMATTERS[lang].format(new Date(new Date(value).getTime() - 1)) : '')
+    lastDay: (value) => (value ? DAY_FORMATTERS[lang].format(new Date(new Date(value).getTime() - 1)) : ''),
+    asset: assetUrl
   }
 }
 

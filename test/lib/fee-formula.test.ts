@@ -1,8 +1,6 @@
 import fc from 'fast-check'
 import t from 'tap'
-import {
-  compileFormula, evaluateFormula, FormulaError, parseParameterValue, perUnitAmount, type CompiledFormula, type FeeParameter
-} from '../../src/lib/fee-formula.ts'
+import { compileFormula, decimalText, evaluateFormula, FormulaError, formulaShape, parseParameterValue, perUnitAmount, type CompiledFormula, type FeeParameter } from '../../src/lib/fee-formula.ts'
 
 const price: FeeParameter = { name: 'price', label: '成交价', unit: '元', scale: 2 }
 const area: FeeParameter = { name: 'area', label: '建筑面积', unit: '㎡', scale: 2, max: '100000' }
@@ -276,4 +274,29 @@ t.test('unit price times a decimal quantity', async (t) => {
   t.throws(() => perUnitAmount(10n ** 15n, '100', 0), { message: /larger than any amount/ })
   t.throws(() => perUnitAmount(-1n, '1', 0), RangeError)
   t.throws(() => perUnitAmount(1n, '1', 5), RangeError)
+})
+
+t.test('the shape of a standard, for reading it in words', async (t) => {
+  const price = [{ name: 'price', label: '成交价', unit: '元', scale: 2 }, { name: 'area', label: '面积', scale: 2 }]
+  const shape = (source: string) => {
+    const found = formulaShape(compileFormula(source, price))
+    return found && { ...found, brackets: found.brackets.map((b) => [decimalText(b.from), b.to && decimalText(b.to), decimalText(b.rate)]), floor: found.floor && decimalText(found.floor), cap: found.cap && decimalText(found.cap) }
+  }
+  t.same(shape('max(progressive(price, 1000000, 0.01, 5000000, 0.007, 0.005), 500)'), {
+    parameter: 'price', brackets: [['0', '1000000', '0.01'], ['1000000', '5000000', '0.007'], ['5000000', null, '0.005']], floor: '500', cap: null
+  })
+  t.same(shape('min(100000, max(500, 0.002 * price))'), { parameter: 'price', brackets: [['0', null, '0.002']], floor: '500', cap: '100000' })
+  t.same(shape('area * 2.5'), { parameter: 'area', brackets: [['0', null, '2.5']], floor: null, cap: null })
+  for (const other of ['price * 0.01 + 5', 'max(max(price * 0.01, 5), 6)', 'progressive(price * 2, 100, 0.1, 0.2)', 'progressive(price, 100, 0.1, area)', 'max(price, area)', 'if(price > 5, 1, 2)']) {
+    t.equal(shape(other), null, `${other} is shown as written`)
+  }
+})
+
+t.test('exact decimals as text', async (t) => {
+  const text = (n: bigint, d: bigint) => decimalText({ n, d })
+  t.equal(text(7n, 1000n), '0.007')
+  t.equal(text(-3n, 4n), '-0.75')
+  t.equal(text(5000000n, 1n), '5000000')
+  t.equal(text(0n, 1n), '0')
+  t.equal(text(1n, 3n), '0.333333', 'a rational with no finite decimal is rounded to six places')
 })

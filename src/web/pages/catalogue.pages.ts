@@ -159,7 +159,7 @@ export const cataloguePages: FastifyPluginAsyncTypebox = async (app) => {
 
   function notFound (request: FastifyRequest, reply: FastifyReply) {
     reply.code(404)
-    return renderPage(request, reply, 'error', { titleKey: 'error.title', status: 404, message: pageContext(request).t('catalogue.guide.notFound') })
+    return renderPage(request, reply, 'error', { titleKey: 'error.notFoundTitle', message: pageContext(request).t('catalogue.guide.notFound') })
   }
 
   // the officials' catalogue --------------------------------------------------------------------
