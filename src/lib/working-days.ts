@@ -2,11 +2,17 @@
  * The working-day calendar as pure functions. Dates are ISO `YYYY-MM-DD` strings in the hall's
  * time zone (Asia/Shanghai, UTC+8, no daylight saving). A day is a working day when it is a
  * Monday–Friday that is not a holiday, or a weekend day listed as a make-up workday (调休).
- * Years without calendar data fall back to plain weekdays; the administrator enters each year.
+ * Years without calendar data fall back to plain weekdays; the administrator enters each year, and
+ * a result that ran through such a year is provisional (yearsWithoutData says which years).
  */
 export interface WorkCalendar {
   holidays: ReadonlySet<string>
   workdays: ReadonlySet<string>
+  /**
+   * The years the administrator has entered. A year may hold data without any day of it in
+   * the sets above only in theory, so when absent the years of the listed dates are taken.
+   */
+  years?: ReadonlySet<number>
 }
 
 const DAY_MS = 86_400_000
@@ -107,8 +113,32 @@ export interface CalendarDay {
 export function toWorkCalendar (days: Iterable<CalendarDay>): WorkCalendar {
   const holidays = new Set<string>()
   const workdays = new Set<string>()
-  for (const day of days) (day.kind === 'holiday' ? holidays : workdays).add(day.date)
-  return { holidays, workdays }
+  const years = new Set<number>()
+  for (const day of days) {
+    (day.kind === 'holiday' ? holidays : workdays).add(day.date)
+    years.add(Number(day.date.slice(0, 4)))
+  }
+  return { holidays, workdays, years }
+}
+
+/** The years with calendar data (any holiday or make-up workday entered), ascending. */
+export function yearsWithData (calendar: WorkCalendar): number[] {
+  const years = calendar.years ?? new Set([...calendar.holidays, ...calendar.workdays].map((date) => Number(date.slice(0, 4))))
+  return [...years].sort((a, b) => a - b)
+}
+
+/**
+ * The years between two dates (both included, either order) that have no calendar data: a
+ * computation over that span counted their weekdays as working days, so its result is provisional.
+ */
+export function yearsWithoutData (calendar: WorkCalendar, from: string, to: string): number[] {
+  const known = new Set(yearsWithData(calendar))
+  const [low, high] = [toDayNumber(from), toDayNumber(to)].sort((a, b) => a - b) as [number, number]
+  const missing: number[] = []
+  for (let year = Number(fromDayNumber(low).slice(0, 4)); year <= Number(fromDayNumber(high).slice(0, 4)); year++) {
+    if (!known.has(year)) missing.push(year)
+  }
+  return missing
 }
 
 /** Expands the published national calendar format (named holiday ranges + make-up workdays). */

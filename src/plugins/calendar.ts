@@ -12,7 +12,7 @@ import fp from 'fastify-plugin'
 import { calendarDays } from '../../schema/index.ts'
 import {
   addWorkingDays, expandPublishedCalendar, isWorkingDay, shanghaiDate, toWorkCalendar, workingDaysBetween,
-  type CalendarDay, type WorkCalendar
+  yearsWithData, yearsWithoutData, type CalendarDay, type WorkCalendar
 } from '../lib/working-days.ts'
 import type { Queryable } from './db.ts'
 
@@ -22,6 +22,10 @@ export interface Calendar {
   isWorkingDay (date: string): boolean
   addWorkingDays (date: string, count: number): string
   workingDaysBetween (from: string, to: string): number
+  /** Years with any row in calendar_days, ascending. */
+  yearsWithData (): number[]
+  /** Years between the dates (both included) without data: results over them are provisional. */
+  yearsWithoutData (from: string, to: string): number[]
   /**
    * Call inside the transaction that changed calendar_days: every instance reloads at commit, and
    * the followers (onChange) act in the same transaction.
@@ -105,6 +109,8 @@ export default fp(async function calendarPlugin (app) {
     isWorkingDay: (date) => isWorkingDay(calendar, date),
     addWorkingDays: (date, count) => addWorkingDays(calendar, date, count),
     workingDaysBetween: (from, to) => workingDaysBetween(calendar, from, to),
+    yearsWithData: () => yearsWithData(calendar),
+    yearsWithoutData: (from, to) => yearsWithoutData(calendar, from, to),
     async announceChange (tx) {
       await tx.execute(sql`select pg_notify(${NOTIFY_CHANNEL}, 'changed')`)
       for (const follower of followers) await follower(tx)

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import t from 'tap'
 import {
   addWorkingDays, endOfShanghaiDay, expandPublishedCalendar, isWorkingDay, nextWorkingDay, shanghaiDate,
-  toWorkCalendar, workingDaysBetween
+  toWorkCalendar, workingDaysBetween, yearsWithData, yearsWithoutData
 } from '../../src/lib/working-days.ts'
 
 const published = JSON.parse(readFileSync(new URL('../../media/calendars/cn-2026.json', import.meta.url), 'utf8'))
@@ -46,4 +46,17 @@ t.test('the hall lives in Asia/Shanghai', async (t) => {
   t.equal(shanghaiDate(new Date('2026-11-27T15:59:59Z')), '2026-11-27')
   t.equal(shanghaiDate(new Date('2026-11-27T16:00:00Z')), '2026-11-28', 'midnight in Beijing is 16:00 UTC')
   t.equal(endOfShanghaiDay('2026-11-27').toISOString(), '2026-11-27T16:00:00.000Z')
+})
+
+t.test('a computation that runs into a year without data is told so', async (t) => {
+  t.same(yearsWithData(calendar), [2026])
+  t.same(yearsWithoutData(calendar, '2026-09-30', '2026-10-10'), [], 'inside 2026: exact')
+  const to = addWorkingDays(calendar, '2026-12-25', 10)
+  t.equal(to, '2027-01-08', 'New Year 2027 is unknown, so only weekends are skipped')
+  t.same(yearsWithoutData(calendar, '2026-12-25', to), [2027])
+  t.same(yearsWithoutData(calendar, to, '2026-12-25'), [2027], 'either order')
+  t.same(yearsWithoutData(calendar, '2025-12-01', '2028-01-05'), [2025, 2027, 2028])
+  t.same(yearsWithData({ holidays: new Set(['2027-01-01']), workdays: new Set(['2028-01-02']) }), [2027, 2028], 'derived from the dates when not given')
+  const entered = toWorkCalendar([...expandPublishedCalendar(published), { date: '2027-01-01', kind: 'holiday', name: '元旦' }])
+  t.same(yearsWithoutData(entered, '2026-12-25', '2027-01-08'), [], 'a year with any day entered has data')
 })

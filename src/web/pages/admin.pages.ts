@@ -7,7 +7,10 @@ import { isClientError } from '../../lib/errors.ts'
 import { StrictObject, Uuid } from '../../lib/http-schemas.ts'
 import { canAccess, mayAttempt, ROLES } from '../../lib/policy.ts'
 import { CreateAccountSchema, GrantInputSchema } from '../../modules/accounts/accounts.schemas.ts'
+import { NOTICE_REFUSALS } from '../../modules/calendar/calendar.errors.ts'
+import { noticeProblems } from '../../modules/calendar/calendar.rules.ts'
 import { CreateDepartmentSchema, CreateWindowSchema } from '../../modules/departments/departments.schemas.ts'
+import { parseNoticeLines, type ParsedNotice } from '../calendar-notice.ts'
 import { checked, optional, parseScope } from '../forms.ts'
 import { messageFor, pageContext, renderPage } from '../render.ts'
 import { yearGrid } from '../year-grid.ts'
@@ -193,19 +196,39 @@ export const adminPages: FastifyPluginAsyncTypebox = async (app) => {
 
   // calendar ----------------------------------------------------------------------------------
 
-  async function showCalendar (request: FastifyRequest, reply: FastifyReply, year: number, extra: { error?: string } = {}) {
+  interface ImportForm {
+    values?: { notice: string, replace: boolean }
+    /** words beside the notice field (and in the summary at the top) */
+    importErrors?: string[]
+    review?: Awaited<ReturnType<typeof calendar.previewYear>> & {
+      workingDayCount: number
+      ranges: Array<{ name: string, from: string, to: string, days: number }>
+      makeupDays: string[]
+    }
+    imported?: boolean
+  }
+
+  async function showCalendar (request: FastifyRequest, reply: FastifyReply, year: number, extra: { error?: string } & ImportForm = {}) {
     const { days } = await calendar.listYear(year)
     const { lang } = pageContext(request)
     const grid = yearGrid(year, days, lang)
     return renderPage(request, reply, 'admin/calendar', {
-      titleKey: 'nav.calendar', year, days, months: grid.months, workingDayCount: grid.workingDayCount, ...extra
+      titleKey: 'nav.calendar',
+      year,
+      days,
+      months: grid.months,
+      workingDayCount: grid.workingDayCount,
+      calendarStatus: calendar.status(),
+      values: { notice: '', replace: false },
+      importErrors: [],
+      ...extra
     })
   }
 
   app.get('/admin/calendar', {
     config: { policy: 'calendar.manage' },
-    schema: { querystring: StrictObject({ year: Type.Optional(Type.Integer({ minimum: 2000, maximum: 2100 })) }) }
-  }, async (request, reply) => showCalendar(request, reply, request.query.year ?? Number(app.calendar.today().slice(0, 4))))
+    schema: { querystring: StrictObject({ year: Type.Optional(Type.Integer({ minimum: 2000, maximum: 2100 })), done: Type.Optional(Type.Literal('imported')) }) }
+  }, async (request, reply) => showCalendar(request, reply, request.query.year ?? Number(app.calendar.today().slice(0, 4)), { imported: request.query.done === 'imported' }))
 
   app.post('/admin/calendar', {
     config: { policy: 'calendar.manage' },
@@ -217,6 +240,61 @@ export const adminPages: FastifyPluginAsyncTypebox = async (app) => {
       return reply.redirect(`/admin/calendar?year=${date.slice(0, 4)}`)
     } catch (error) {
       return orShowError(request, reply, error, (message) => showCalendar(request, reply, Number(date.slice(0, 4)), { error: message }))
+    }
+  })
+
+  /** The words for a refused notice: each fault with its dates, or the refusal's own words. */
+  function importRefusal (request: FastifyRequest, error: Error & { code: string }, year: number, notice: ParsedNotice): string[] {
+    const { t } = pageContext(request)
+    if (!(error.code in NOTICE_REFUSALS)) return [messageFor(request, error)]
+    return noticeProblems(year, notice).map((problem) =>
+      t('calendar.import.problemDates', { message: t(`errors.${problem.code}`), dates: problem.dates.join('、') }))
+  }
+
+  /**
+   * The notice pasted as lines goes through three steps on one URL: `review` checks it and shows
+   * what would be entered, `confirm` enters it (the binding step), `edit` goes back to the form.
+   * Whatever was typed comes back on every step, refused or not.
+   */
+  app.post('/admin/calendar/import', {
+    config: { policy: 'calendar.manage' },
+    schema: {
+      body: StrictObject({
+        year: Type.String({ pattern: '^(20\\d\\d|2100)$' }),
+        notice: Type.String({ maxLength: 10_000 }),
+        replace: Type.Optional(Type.Literal('on')),
+        step: Type.Enum(['review', 'confirm', 'edit'])
+      })
+    }
+  }, async (request, reply) => {
+    const year = Number(request.body.year)
+    const values = { notice: request.body.notice, replace: request.body.replace === 'on' }
+    const { t } = pageContext(request)
+    if (request.body.step === 'edit') return showCalendar(request, reply, year, { values })
+    const parsed = parseNoticeLines(values.notice)
+    if (!parsed.ok) {
+      reply.code(400)
+      const importErrors = parsed.empty
+        ? [t('calendar.import.empty')]
+        : parsed.problems.map((problem) => t(`calendar.import.line.${problem.code}`, { line: problem.line, text: problem.text }))
+      return showCalendar(request, reply, year, { values, importErrors })
+    }
+    const input = { ...parsed.notice, replace: values.replace }
+    try {
+      if (request.body.step === 'confirm') {
+        await calendar.importYear(actorOf(request), year, input)
+        return reply.redirect(`/admin/calendar?year=${year}&done=imported`)
+      }
+      const preview = await calendar.previewYear(year, input)
+      const after = yearGrid(year, preview.days, pageContext(request).lang)
+      const ranges = parsed.notice.holidays.map((holiday) => ({ ...holiday, days: (Date.parse(holiday.to) - Date.parse(holiday.from)) / 86_400_000 + 1 }))
+      return showCalendar(request, reply, year, {
+        values, review: { ...preview, workingDayCount: after.workingDayCount, ranges, makeupDays: [...parsed.notice.workdays].sort() }
+      })
+    } catch (error) {
+      if (!isClientError(error)) throw error
+      reply.code(error.statusCode)
+      return showCalendar(request, reply, year, { values, importErrors: importRefusal(request, error, year, parsed.notice) })
     }
   })
 

@@ -4,6 +4,7 @@ import { Type } from 'typebox'
 import { actorOf } from '../../lib/actor.ts'
 import { isClientError } from '../../lib/errors.ts'
 import { StrictObject, Uuid } from '../../lib/http-schemas.ts'
+import { mayAttempt } from '../../lib/policy.ts'
 import { ChangePasswordSchema } from '../../modules/accounts/accounts.schemas.ts'
 import { SignedChallengeSchema } from '../../modules/pki/pki.schemas.ts'
 import { checked, safeNext } from '../forms.ts'
@@ -15,7 +16,7 @@ import { scopeNames } from './scope-names.ts'
 export interface ShellPagesOptions { cookieName: string, secureCookie: boolean, signInPerMinute: number }
 
 export const shellPages: FastifyPluginAsyncTypebox<ShellPagesOptions> = async (app, options) => {
-  const { accounts, sessions, notices, departments } = app.services
+  const { accounts, sessions, notices, departments, calendar } = app.services
   const cookie = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: options.secureCookie }
 
   app.get('/', { config: { policy: 'public' } }, async (request, reply) => {
@@ -25,7 +26,9 @@ export const shellPages: FastifyPluginAsyncTypebox<ShellPagesOptions> = async (a
       titleKey: 'nav.home',
       notices: await notices.listVisible(principal, 10),
       grants: principal?.grants.map((grant) => ({ ...grant, scopeName: grant.scopeId ? names[grant.scopeId] : undefined })) ?? [],
-      tasks: principal ? [...navigationFor(principal).filter((item) => item.actions || item.signedIn), { href: '/account', labelKey: 'nav.account' }] : []
+      tasks: principal ? [...navigationFor(principal).filter((item) => item.actions || item.signedIn), { href: '/account', labelKey: 'nav.account' }] : [],
+      // the one who can enter a missing year of the working-day calendar is reminded here too
+      calendarStatus: principal && mayAttempt(principal, 'calendar.manage') ? calendar.status() : null
     })
   })
 
