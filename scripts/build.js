@@ -12,6 +12,7 @@
  *   (PostgreSQL binaries, fonts, static assets, their package.json) or start workers by path stay
  *   external (EXTERNAL below) and resolve from node_modules as under tsx. Bundled CommonJS gets
  *   a `require` of its own (banner) for Node's built-ins and the external packages.
+ * - Worker threads' entry files are entry points too (WORKERS), so a worker runs JavaScript.
  * - The project's own modules find their runtime files (schema/migrations, media/, views,
  *   i18n catalogues, client sources, package.json) relative to `import.meta.url`. Inside a
  *   bundle that URL would name dist/, so each module's `import.meta.url` is rewritten to its
@@ -30,7 +31,13 @@ import { fileURLToPath } from 'node:url'
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const outdir = path.join(root, 'dist')
 const manifestFile = path.join(outdir, 'build.json')
-const entryPoints = [path.join(root, 'src/server.ts')]
+/**
+ * Worker threads' entry files (`*.worker.ts`), built as entry points of their own beside the
+ * server's: a module starts one by `new URL('./name.worker.ts', import.meta.url)`, which the build
+ * points at the built file (workerUrls below).
+ */
+const WORKERS = ['src/plugins/audit-verification.worker.ts'].map((file) => path.join(root, file))
+const entryPoints = [path.join(root, 'src/server.ts'), ...WORKERS]
 /** Inputs esbuild does not report but whose change means a different output; npm rewrites node_modules/.package-lock.json at every install. */
 const configInputs = ['scripts/build.js', 'tsconfig.json', 'node_modules/.package-lock.json']
 /** An earlier build's file is removed once this old: an instance starting meanwhile may still import it. */
@@ -61,6 +68,8 @@ async function upToDate () {
   }
 }
 
+const BUNDLE_URL = '__openhall_bundle_url__'
+
 function sourceUrls () {
   const entries = new Set(entryPoints)
   return {
@@ -69,10 +78,19 @@ function sourceUrls () {
       build.onLoad({ filter: /\.ts$/ }, async (args) => {
         if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined
         let contents = await readFile(args.path, 'utf8')
+        // chunks and entries are written where src/ maps to dist/: a worker's built file, from there
+        contents = contents.replace(/new URL\((['"])\.\/([\w.-]+)\.worker\.ts\1, import\.meta\.url\)/g, (whole, _quote, name) => {
+          const worker = path.join(path.dirname(args.path), `${name}.worker.ts`)
+          if (!WORKERS.includes(worker)) throw new Error(`${args.path} starts ${name}.worker.ts, which is not in WORKERS (scripts/build.js)`)
+          const built = path.relative(path.join(root, 'src'), worker).replace(/\.ts$/, '.js').split(path.sep).join('/')
+          return `new URL(${JSON.stringify(`./${built}`)}, ${BUNDLE_URL})`
+        })
         if (!entries.has(args.path) && contents.includes('import.meta.url')) {
           const relative = path.relative(outdir, args.path).split(path.sep).join('/')
           contents = contents.replaceAll('import.meta.url', `new URL(${JSON.stringify(relative)}, import.meta.url).href`)
         }
+        // the bundle's own location, which the rewriting above must leave alone
+        contents = contents.replaceAll(BUNDLE_URL, 'import.meta.url')
         return { contents, loader: 'ts' }
       })
     }

@@ -109,7 +109,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     cacheSeconds: config.session.cacheSeconds,
     publicUrl: config.publicUrl
   })
-  await app.register(auditPlugin, { masterKey, checkpointMinutes: config.audit.checkpointMinutes })
+  await app.register(auditPlugin, { masterKey, checkpointMinutes: config.audit.checkpointMinutes, databaseUrl: databaseServer.url })
   await app.register(calendarPlugin)
   await app.register(livePlugin, config.live)
   await app.register(pkiPlugin, { masterKey, hallName: config.hallName, publicUrl: config.publicUrl, trustedRootsFile: config.pki.trustedRootsFile })

@@ -76,6 +76,11 @@ t.test('the compiled server finds its files, serves its pages and stops its Post
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: oneTime })
   })
   t.equal(login.status, 200, 'who can sign in')
+  const admin = { authorization: `Bearer ${(await login.json() as { token: string }).token}`, 'content-type': 'application/json' }
+  const changed = await fetch(`${base}/api/accounts/me/password`, { method: 'POST', headers: admin, body: JSON.stringify({ currentPassword: oneTime, newPassword: 'Built-Server-7-Check' }) })
+  t.ok(changed.ok, 'the administrator sets a password')
+  const verified = await fetch(`${base}/api/audit/verify`, { headers: admin })
+  t.match(await verified.json(), { intact: true }, 'the audit log verifies in the built verification worker')
 
   const page = await fetch(`${base}/login`)
   t.equal(page.status, 200)

@@ -12,19 +12,18 @@
  * Checkpoints are taken by a recurring timer under an advisory lock (one instance at a time),
  * signed with the platform's Ed25519 audit key sealed under the master key.
  */
-import { generateKeyPairSync, sign, verify as verifySignature } from 'node:crypto'
+import { generateKeyPairSync, sign } from 'node:crypto'
 import { asc, sql } from 'drizzle-orm'
 import fp from 'fastify-plugin'
-import type { TransactionSql } from 'postgres'
 import { auditCheckpointHeads, auditCheckpoints, auditStreams } from '../../schema/index.ts'
-import {
-  CHAIN_PREFIX, GENESIS_HASH, StreamVerifier, canonicalPayload, checkpointHash, entryDigest,
-  type AuditBreak, type CheckpointHead
-} from '../lib/audit-chain.ts'
+import { CHAIN_PREFIX, GENESIS_HASH, canonicalPayload, checkpointHash, entryDigest, type CheckpointHead } from '../lib/audit-chain.ts'
 import type { Actor } from '../lib/actor.ts'
 import type { MasterKey } from '../lib/master-key.ts'
-import { driverOf, inSnapshot, sendUnawaited, type Database, type Queryable, type Transaction } from './db.ts'
+import { verificationWorker, verifyAuditLog, type AuditReport, type VerificationWorker } from './audit-verification.ts'
+import { driverOf, sendUnawaited, type Database, type Queryable, type Transaction } from './db.ts'
 import { ensurePlatformKey, findPlatformKey, type PlatformKey } from './platform-keys.ts'
+
+export type { AuditReport } from './audit-verification.ts'
 
 export interface AuditRecord {
   actorId: string | null
@@ -35,18 +34,6 @@ export interface AuditRecord {
   /** what changed; no secrets, keys or sealed content */
   payload?: Record<string, unknown>
   requestId?: string | null
-}
-
-export interface AuditReport {
-  intact: boolean
-  /** when the verified snapshot was taken (database clock): entries committed later are not covered */
-  checkedAt: string
-  streams: number
-  entries: number
-  checkpoints: number
-  /** entries newer than the latest checkpoint (protected by their chain only) */
-  entriesAfterLastCheckpoint: number
-  firstBreak: AuditBreak | null
 }
 
 export interface Audit {
@@ -110,7 +97,7 @@ export async function loadSigningKey (db: Database, masterKey: MasterKey, option
   return ensurePlatformKey(db, masterKey, KEY_PURPOSE, () => ({ privateKey: generateKeyPairSync('ed25519').privateKey, algorithm: 'ed25519' }))
 }
 
-export function createAudit (db: Database, key: SigningKey): Audit {
+export function createAudit (db: Database, key: SigningKey, verifier?: VerificationWorker): Audit {
   async function append (tx: Queryable, record: AuditRecord) {
     const stream = streamOf(record.subjectType, record.subjectId)
     const payload = canonicalPayload(record.payload ?? {})
@@ -172,165 +159,25 @@ export function createAudit (db: Database, key: SigningKey): Audit {
     }
   }
 
-  /**
-   * Re-computes every checkpoint and chain from one snapshot of the log. The checkpoints, the
-   * stream heads and the entries must be read at one moment: read apart, a head from before a
-   * commit compared with entries from after it looks exactly like tampering.
-   */
-  async function verify (): Promise<AuditReport> {
-    return inSnapshot(db, (tx, takenAt) => verifySnapshot(tx, takenAt))
-  }
-
-  async function verifySnapshot (tx: Transaction, takenAt: Date): Promise<AuditReport> {
-    const report: AuditReport = {
-      intact: true, checkedAt: takenAt.toISOString(), streams: 0, entries: 0, checkpoints: 0, entriesAfterLastCheckpoint: 0, firstBreak: null
-    }
-    const fail = (found: AuditBreak) => ({ ...report, intact: false, firstBreak: found })
-
-    // 1. checkpoints: chained, signed, and their heads remembered per stream
-    const anchored = new Map<string, { seq: number, hash: string, checkpoint: number }>()
-    let previousHash = GENESIS_HASH
-    const checkpoints = await tx.select().from(auditCheckpoints).orderBy(asc(auditCheckpoints.number))
-    const checkpointHeads = readCheckpointHeads(driverOf(tx))
-    try {
-      for (const checkpoint of checkpoints) {
-        const heads = await checkpointHeads.of(checkpoint.number)
-        const expected = checkpointHash({ number: checkpoint.number, previousHash, createdAt: checkpoint.createdAt.toISOString(), heads })
-        if (checkpoint.previousHash !== previousHash || checkpoint.hash !== expected || checkpoint.number !== report.checkpoints + 1) {
-          return fail({ reason: 'checkpoint_altered', checkpoint: checkpoint.number })
-        }
-        if (!checkSignature(checkpoint.hash, checkpoint.signature)) {
-          return fail({ reason: 'checkpoint_signature_invalid', checkpoint: checkpoint.number })
-        }
-        for (const head of heads) anchored.set(head.stream, { seq: head.seq, hash: head.hash, checkpoint: checkpoint.number })
-        previousHash = checkpoint.hash
-        report.checkpoints++
-      }
-    } finally {
-      checkpointHeads.close()
-    }
-
-    // 2. every stream's chain, read in (stream, seq) order with constant memory per stream
-    const heads = new Map((await tx.select().from(auditStreams)).map((row) => [row.stream, row]))
-    const seen = new Set<string>()
-    let current = null as StreamVerifier | null
-    const finish = (verifier: StreamVerifier): AuditBreak | null => {
-      const broken = verifier.end()
-      if (broken) return broken
-      report.entriesAfterLastCheckpoint += verifier.verifiedCount - (anchored.get(verifier.stream)?.seq ?? 0)
-      report.streams++
-      return null
-    }
-    const cursor = driverOf(tx)<Array<{
-      id: string,
-      stream: string,
-      seq: number,
-      actor_id: string | null,
-      action: string,
-      subject_type: string,
-      subject_id: string,
-      occurred_at: string,
-      payload: unknown,
-      payload_digest: string,
-      request_id: string | null,
-      hash: string
-    }>>`select id, stream, seq, actor_id, action, subject_type, subject_id, payload, payload_digest, request_id, hash,
-          to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as occurred_at
-        from audit_entries order by stream, seq`.cursor(500)
-    for await (const rows of cursor) {
-      for (const row of rows) {
-        if (current?.stream !== row.stream) {
-          const broken = current && finish(current)
-          if (broken) return fail(broken)
-          const head = heads.get(row.stream)
-          if (!head) return fail({ reason: 'head_mismatch', stream: row.stream, seq: row.seq })
-          seen.add(row.stream)
-          current = new StreamVerifier(row.stream, { seq: head.headSeq, hash: head.headHash }, anchored.get(row.stream))
-        }
-        const broken = current.push({
-          id: String(row.id),
-          stream: row.stream,
-          seq: row.seq,
-          actorId: row.actor_id,
-          action: row.action,
-          subjectType: row.subject_type,
-          subjectId: row.subject_id,
-          occurredAt: row.occurred_at,
-          payload: row.payload,
-          payloadDigest: row.payload_digest,
-          requestId: row.request_id,
-          hash: row.hash
-        })
-        if (broken) return fail(broken)
-        report.entries++
-      }
-    }
-    const broken = current && finish(current)
-    if (broken) return fail(broken)
-    for (const [stream] of heads) {
-      if (!seen.has(stream)) return fail({ reason: 'entry_missing', stream, seq: 1 })
-    }
-    for (const [stream, anchor] of anchored) {
-      if (!seen.has(stream)) return fail({ reason: 'checkpoint_mismatch', checkpoint: anchor.checkpoint, stream, seq: anchor.seq })
-    }
-    return report
-  }
-
-  function checkSignature (hash: string, signature: string): boolean {
-    try {
-      return verifySignature(null, Buffer.from(hash), key.publicKey, Buffer.from(signature, 'base64'))
-    } catch {
-      return false
-    }
-  }
+  /** One snapshot of the whole log, checked off the event loop when a worker is available (audit-verification.ts). */
+  const verify = () => verifier ? verifier.verify() : verifyAuditLog(db, key.publicKey)
 
   return { append, checkpoint, verify, keyId: key.keyId, publicKeyPem: key.publicKeyPem }
-}
-
-/**
- * The heads each checkpoint lists, asked for in ascending checkpoint order and served from one
- * ordered read through a cursor: a year of checkpoints is one query, not one per checkpoint, and
- * memory holds one checkpoint's heads. Heads of a checkpoint that is not asked for are skipped.
- */
-function readCheckpointHeads (driver: TransactionSql) {
-  const rows = driver<Array<{ checkpoint: number, stream: string, seq: number, hash: string }>>`
-    select checkpoint, stream, seq, hash from audit_checkpoint_heads order by checkpoint`.cursor(1000)[Symbol.asyncIterator]()
-  let batch: Array<{ checkpoint: number, stream: string, seq: number, hash: string }> = []
-  let index = 0
-  let finished = false
-  async function peek () {
-    while (index >= batch.length && !finished) {
-      const next = await rows.next()
-      if (next.done) finished = true
-      else [batch, index] = [next.value, 0]
-    }
-    return batch[index]
-  }
-  return {
-    async of (checkpoint: number): Promise<CheckpointHead[]> {
-      const heads: CheckpointHead[] = []
-      for (let row = await peek(); row && row.checkpoint <= checkpoint; row = await peek()) {
-        index++
-        if (row.checkpoint === checkpoint) heads.push({ stream: row.stream, seq: row.seq, hash: row.hash })
-      }
-      return heads
-    },
-    /** ends the read early (a break was found), so the transaction can finish */
-    close () {
-      if (!finished) rows.return?.()
-    }
-  }
 }
 
 export interface AuditPluginOptions {
   masterKey: MasterKey
   checkpointMinutes: number
+  /** the database the app's pool reaches: the verification worker opens its own connection to it */
+  databaseUrl: string
 }
 
 export default fp<AuditPluginOptions>(async function auditPlugin (app, options) {
   const key = await loadSigningKey(app.db, options.masterKey)
-  const audit = createAudit(app.db, key)
+  const verifier = verificationWorker({ databaseUrl: options.databaseUrl, publicKeyPem: key.publicKeyPem })
+  const audit = createAudit(app.db, key, verifier)
   app.decorate('audit', audit)
+  app.addHook('onClose', async () => { await verifier.close() })
   app.timers.define('audit.checkpoint', async (tx) => { await audit.checkpoint(tx) })
   await app.timers.ensureRecurring(app.db, {
     kind: 'audit.checkpoint',
