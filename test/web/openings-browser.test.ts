@@ -3,6 +3,8 @@
  * and decrypt their bids with the secret files they kept, a supervisor watches every step live,
  * draws K with a nonce and sees the connected bidders; the third bid is revealed through the API
  * (as the command-line client does). The record the pages print matches the sealed prices.
+ * During sign-in the countdown runs to the bid deadline; each done action (签到, 解密, 确认) is a
+ * disabled button saying so, also after a reload; no heading is ever empty.
  * Screenshots: test/screenshots/opening-*.png.
  */
 import { writeFile } from 'node:fs/promises'
@@ -18,6 +20,10 @@ import { launchChromium, screenshot } from '../support/browser.ts'
 import { workDirectory } from '../support/pki.ts'
 
 const PRICES = ['1288800000', '1302500000', '1276000000']
+
+/** Headings on screen without text (a script was to fill them). */
+const emptyHeadings = (page: Page) => page.locator('h1, h2, h3, h4, h5, h6').evaluateAll((nodes) =>
+  nodes.filter((node) => (node as HTMLElement).offsetParent !== null && (node.textContent ?? '').trim() === '').map((node) => node.outerHTML))
 
 t.test('two bidders decrypt in their pages while a supervisor watches each step live', async (t) => {
   const { app } = await buildTestApp(t, { listen: true })
@@ -52,7 +58,7 @@ t.test('two bidders decrypt in their pages while a supervisor watches each step 
   const watch = watcher.page
   await watch.goto(`${url}/supervise/openings/${tender.id}`)
   await watch.getByRole('button', { name: '签到', exact: true }).click()
-  await watch.locator('[data-signed-in]', { hasText: '已签到' }).waitFor()
+  await watch.locator('[data-action="sign-in"][disabled]', { hasText: '已签到' }).waitFor()
 
   // each bidder: certificate sign-in in the page, then sign in to the room
   const pages: Page[] = []
@@ -64,7 +70,16 @@ t.test('two bidders decrypt in their pages while a supervisor watches each step 
     await page.getByLabel('私钥文件（PEM，仅在本页使用）').setInputFiles(files.key)
     await page.getByRole('button', { name: '证书登录' }).click()
     await page.getByRole('button', { name: '签到', exact: true }).click()
-    await page.locator('[data-signed-in]', { hasText: '已签到' }).waitFor()
+    await page.locator('[data-action="sign-in"][disabled]', { hasText: '已签到' }).waitFor()
+    if (index === 0) {
+      t.equal(await page.getByRole('button', { name: '签到', exact: true }).count(), 0, 'no sign-in button left to press')
+      await page.locator('[data-countdown-label]', { hasText: '距投标截止（开标）' }).waitFor()
+      t.match(await page.locator('[data-opening-countdown]').innerText(), /^00:(09|10):\d\d$/, 'sign-in counts down to the bid deadline, by server time')
+      await page.reload()
+      await page.locator('[data-action="sign-in"][disabled]', { hasText: '已签到' }).waitFor()
+      t.pass('after a reload the page still says 已签到')
+      t.same(await emptyHeadings(page), [], 'no empty heading in the bidder\'s room')
+    }
     await page.getByLabel('密钥文件（投标时保存的 bid.ohsb.secret.json）').setInputFiles(files.secret)
     pages.push(page)
   }
@@ -88,6 +103,7 @@ t.test('two bidders decrypt in their pages while a supervisor watches each step 
   for (const [index, page] of pages.entries()) {
     await page.getByRole('button', { name: '解密', exact: true }).click()
     await page.locator('[data-message]', { hasText: '解密成功' }).waitFor()
+    await page.locator('[data-step-button="reveal"][disabled]', { hasText: '已解密' }).waitFor()
     const row = watch.locator(`[data-bids] tr[data-bidder="${names[index]!}"]`)
     await row.locator('[data-bid-status="opened"]').waitFor()
     t.equal(await row.locator('[data-field="priceFen"]').innerText(), `¥${(Number(PRICES[index]) / 100).toLocaleString('en-US', { minimumFractionDigits: 2 })}`, 'the supervisor sees the price as it opens')
@@ -110,6 +126,13 @@ t.test('two bidders decrypt in their pages while a supervisor watches each step 
   // a bidder confirms in its page; the public page shows the record to anyone
   await pages[0]!.getByRole('button', { name: '确认无误' }).click()
   await watch.locator('[data-bids] td', { hasText: '已确认' }).waitFor()
+  await pages[0]!.locator('[data-step-button="confirm"][disabled]', { hasText: '已确认' }).waitFor()
+  await pages[0]!.reload()
+  await pages[0]!.locator('[data-step-button="confirm"][disabled]', { hasText: '已确认' }).waitFor()
+  await pages[0]!.locator('[data-step-button="reveal"][disabled]', { hasText: '已解密' }).waitFor()
+  t.equal(await pages[0]!.locator('[data-form="object"]').isVisible(), false, 'confirmed: no objection form after a reload')
+  t.same(await emptyHeadings(pages[0]!), [], 'no empty heading once the record is published')
+  t.same(await emptyHeadings(watch), [], 'nor in the supervisor\'s room')
   const anonymous = await browser.newPage()
   await anonymous.goto(`${url}/openings/${tender.id}`)
   t.same((await anonymous.locator('[data-record-table] td[data-field="priceFen"]').allInnerTexts()).length, 3)

@@ -15,6 +15,7 @@ import { bidWindowProblem, bondFeeLine, participationIsSecret } from '../tenders
 import { ParticipationSecret, TenderNotFound } from '../tenders/tenders.errors.ts'
 import type { TendersService } from '../tenders/tenders.service.ts'
 import { BidTooLarge, BondNotRequired, CertificateNotYours, EscrowNotRecipient, IdempotencyKeyReused, NothingToWithdraw, PackageTenderMismatch, SubmissionNotFound } from './bids.errors.ts'
+import { createBidReceipts } from './bids.receipts.ts'
 import * as repo from './bids.repository.ts'
 import { bondStatus, receiptRecord, submissionStatus, windowError, type BondStatus } from './bids.rules.ts'
 import type { BondView, GuaranteeFields, MySubmissionsFilter, MySubmissionView, SubmissionView, TenderBidView } from './bids.schemas.ts'
@@ -29,6 +30,8 @@ export interface BidsDeps {
   pkiService: PkiService
   payments: PaymentsService
   escrows: EscrowsService
+  /** the platform's document signer, which signs every receipt */
+  signerCertificate: Uint8Array
   log: FastifyBaseLogger
 }
 
@@ -59,7 +62,9 @@ function drained (stream: PassThrough): Promise<void> {
   })
 }
 
-export function createBidsService ({ db, audit, clock, store, tenders, sealedBids, pkiService, payments, escrows, log }: BidsDeps) {
+export function createBidsService ({ db, audit, clock, store, tenders, sealedBids, pkiService, payments, escrows, signerCertificate, log }: BidsDeps) {
+  const { verifyReceipt } = createBidReceipts({ db, pkiService, signerCertificate, log })
+
   function submissionView (row: repo.SubmissionRow, latestVersion: number): SubmissionView {
     return {
       id: row.id,
@@ -434,7 +439,7 @@ export function createBidsService ({ db, audit, clock, store, tenders, sealedBid
     }
   }
 
-  return { submitBid, withdraw, mySubmissions, listMySubmissions, getSubmission, myBond, requestBondNotice, recordGuarantee, tenderBids, bidsAtDeadline, anchorOf, sweepAbandonedUploads }
+  return { submitBid, withdraw, mySubmissions, listMySubmissions, getSubmission, verifyReceipt, myBond, requestBondNotice, recordGuarantee, tenderBids, bidsAtDeadline, anchorOf, sweepAbandonedUploads }
 }
 
 export type BidsService = ReturnType<typeof createBidsService>

@@ -15,7 +15,7 @@ declare module '../../plugins/services.ts' {
 
 export const bidsModule: FastifyPluginAsync = async (app) => {
   const { tenders, sealedBids, pki: pkiService, payments, escrows } = app.services
-  const service = createBidsService({ db: app.db, audit: app.audit, clock: app.clock, store: app.store, tenders, sealedBids, pkiService, payments, escrows, log: app.log })
+  const service = createBidsService({ db: app.db, audit: app.audit, clock: app.clock, store: app.store, tenders, sealedBids, pkiService, payments, escrows, signerCertificate: app.pki.signerCertificate, log: app.log })
   app.services.bids = service
   // the sweep works on its own connections, not in the timer's transaction (it deletes objects)
   app.timers.define(SWEEP_TIMER, async () => { await service.sweepAbandonedUploads() })

@@ -4,6 +4,7 @@
 // API as the command-line client; the secret file never leaves the page except as the reveal.
 import { LiveClient } from './live-client.js'
 import { serverNow } from './clock.js'
+import { actionSteps, countdownTarget, remaining } from './opening-steps.js'
 
 const root = document.querySelector('#opening')
 const tenderId = root.dataset.tenderId
@@ -61,25 +62,42 @@ function act (work, done = 'opening.done') {
 
 // ---- drawing ----------------------------------------------------------------------------------
 
-function countdownTarget () {
-  if (opening.state === 'scheduled' || opening.state === 'sign_in') return ['opening.countdown.sign_in', opening.signInOpensAt]
-  if (opening.state === 'frozen' && opening.coefficient?.deadline) return ['opening.countdown.nonce', opening.coefficient.deadline]
-  if (opening.state === 'decrypting' && opening.window) return ['opening.countdown.window', opening.window.endsAt]
-  if (opening.state === 'confirming' && opening.confirmUntil) return ['opening.countdown.confirm', opening.confirmUntil]
-  return [null, null]
-}
-
+// without a step ahead there is no countdown at all, rather than a clock at zero or a dash
 function tick () {
   if (!opening) return
-  const [key, until] = countdownTarget()
-  $('[data-countdown-label]').textContent = key ? label(key) : ''
+  const now = serverNow().getTime()
+  const target = countdownTarget(opening, now)
+  const name = $('[data-countdown-label]')
+  name.hidden = !target
+  $('[data-countdown-value]').hidden = !target
+  name.textContent = target ? label(target.key) : ''
   const clock = $('[data-opening-countdown]')
-  if (!until || opening.paused) {
-    clock.textContent = opening.paused ? '⏸' : '—'
-    return
+  clock.dateTime = target?.until ?? ''
+  clock.textContent = !target ? '' : opening.paused ? '⏸' : remaining(target.until, now)
+}
+
+// the visitor's own actions: hidden until they can be taken, a disabled button saying so once done
+function drawSteps () {
+  const steps = actionSteps(opening)
+  for (const button of root.querySelectorAll('[data-action="sign-in"]')) {
+    button.disabled = steps['sign-in'].done
+    button.dataset.signedIn = String(steps['sign-in'].done)
+    button.textContent = label(steps['sign-in'].done ? steps['sign-in'].doneKey : steps['sign-in'].actionKey)
   }
-  const seconds = Math.max(0, Math.floor((Date.parse(until) - serverNow().getTime()) / 1000))
-  clock.textContent = [Math.floor(seconds / 3600), Math.floor((seconds % 3600) / 60), seconds % 60].map((part) => String(part).padStart(2, '0')).join(':')
+  for (const name of ['reveal', 'confirm', 'object']) {
+    const step = steps[name]
+    const form = root.querySelector(`[data-form="${name}"]`)
+    if (!form) continue
+    form.hidden = !step.shown
+    const button = form.querySelector('[data-step-button]')
+    button.disabled = step.done
+    button.textContent = label(step.done ? step.doneKey : step.actionKey)
+    for (const pending of form.querySelectorAll('[data-pending]')) pending.hidden = step.done
+  }
+  const reveal = root.querySelector('[data-step="reveal"]')
+  if (reveal) reveal.hidden = !steps.reveal.shown
+  const decision = root.querySelector('[data-step="decision"]')
+  if (decision) decision.hidden = !steps.confirm.shown && !steps.object.shown
 }
 
 function bidStatus (bid) {
@@ -132,11 +150,8 @@ function draw () {
   paused.textContent = opening.paused ? label('opening.paused', { reason: opening.paused.reason }) : ''
   paused.hidden = !opening.paused
   // each action shows only when the opening is where it can be taken
-  const showWhen = { reveal: 'decrypting', confirm: 'confirming', object: 'confirming', draw: 'frozen' }
-  for (const [name, state] of Object.entries(showWhen)) {
-    const form = root.querySelector(`[data-form="${name}"]`)
-    if (form) form.hidden = opening.state !== state
-  }
+  for (const form of root.querySelectorAll('[data-form="draw"]')) form.hidden = opening.state !== 'frozen'
+  drawSteps()
   // the host gives K's nonce only once the supervisor's deadline has passed (the red alarm)
   const hostDraw = root.querySelector('[data-host-draw]')
   if (hostDraw) hostDraw.hidden = opening.state !== 'frozen' || opening.coefficient?.alarm !== 'red'
@@ -156,7 +171,6 @@ function draw () {
       : k.commitment ? label('opening.coefficientPending', { commitment: k.commitment.slice(0, 16) }) + alarm : '—'
     coefficient.dataset.alarm = k.alarm ?? ''
   }
-  for (const signedIn of root.querySelectorAll('[data-signed-in]')) signedIn.textContent = opening.you.signedIn ? label('opening.signedIn') : ''
   drawBids()
   drawObjections()
   const attendance = $('[data-attendance]')

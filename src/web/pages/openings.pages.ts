@@ -8,6 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { StrictObject, Uuid } from '../../lib/http-schemas.ts'
 import { OpeningNotFound } from '../../modules/openings/openings.errors.ts'
+import { actionSteps, countdownTarget, remaining } from '../assets/opening-steps.js'
 import { serveBundle } from '../bundles.ts'
 import { feeViewHelpers } from '../fee-format.ts'
 import { messagesWithPrefix } from '../i18n.ts'
@@ -29,6 +30,9 @@ export const openingsPages: FastifyPluginAsyncTypebox<{ production: boolean }> =
     const tender = await tenders.getTender(request.principal, tenderId)
     const record = opening.record ? await openings.publishedRecord(tenderId) : null
     const { lang, t } = pageContext(request)
+    // the page as the room script would draw it now, so a reload shows the same state
+    const now = app.clock.now().getTime()
+    const countdown = countdownTarget(opening, now)
     return renderPage(request, reply, 'trading/opening', {
       title: `${opening.tenderTitle} · ${t(`opening.${view === 'public' ? 'publicView' : `${view}View`}`)}`,
       view,
@@ -37,6 +41,9 @@ export const openingsPages: FastifyPluginAsyncTypebox<{ production: boolean }> =
       record,
       labels: { ...messagesWithPrefix(lang, 'opening.'), ...messagesWithPrefix(lang, 'bond.'), ...Object.fromEntries(tender.openingFields.map((field) => [`field.${field.key}`, field.label])) },
       certificateSession: request.principal?.authMethod === 'certificate',
+      countdown,
+      countdownText: countdown ? remaining(countdown.until, now) : '',
+      steps: actionSteps(opening),
       ...feeViewHelpers
     })
   }

@@ -20,6 +20,7 @@ import { serveBundle } from '../bundles.ts'
 import { feeViewHelpers, yuanToFen } from '../fee-format.ts'
 import { checked, optional } from '../forms.ts'
 import { renderPage } from '../render.ts'
+import { bidReceiptsPages } from './bid-receipts.pages.ts'
 import { orShowError, type ShownError } from './page-errors.ts'
 
 const FormText = (maxLength: number) => Type.Optional(Type.String({ maxLength }))
@@ -53,6 +54,8 @@ export const tradingPages: FastifyPluginAsyncTypebox<{ production: boolean }> = 
 
   // the bid sealer: the shared sealed-bid format code bundled for the browser
   serveBundle(app, 'bid-sealer', production)
+  // receipts of what the sealer sent, and their public verifier
+  await app.register(bidReceiptsPages)
 
   // public ------------------------------------------------------------------------------------
 
