@@ -3,7 +3,8 @@ import { boolean, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex,
 import { ROLES, SCOPE_TYPES } from '../src/lib/policy.ts'
 
 export const ACCOUNT_KINDS = ['person', 'organisation'] as const
-export const ACCOUNT_STATUSES = ['active', 'disabled'] as const
+/** pending: self-registered, waiting for its mobile number's code or the hall's review */
+export const ACCOUNT_STATUSES = ['active', 'disabled', 'pending'] as const
 export const AUTH_METHODS = ['password', 'certificate'] as const
 export const THROTTLE_SCOPES = ['account', 'client'] as const
 
@@ -24,6 +25,8 @@ export const accounts = pgTable('accounts', {
   creditCode: text().unique(),
   email: text(),
   phone: text(),
+  /** when the phone number was confirmed by a one-time code; SMS go only to a confirmed number */
+  phoneConfirmedAt: timestamp({ withTimezone: true }),
   passwordHash: text(),
   mustChangePassword: boolean().notNull().default(false),
   status: accountStatus().notNull().default('active'),

@@ -40,6 +40,7 @@ import { healthModule } from './modules/health/index.ts'
 import { ledgerModule } from './modules/ledger/index.ts'
 import { liveModule } from './modules/live/index.ts'
 import { noticesModule } from './modules/notices/index.ts'
+import { notifierModule } from './modules/notifier/index.ts'
 import { paymentsModule } from './modules/payments/index.ts'
 import { pkiModule } from './modules/pki/index.ts'
 import { projectsModule } from './modules/projects/index.ts'
@@ -119,7 +120,14 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(healthModule)
   await app.register(calendarModule, { prefix: '/api' })
   await app.register(departmentsModule, { prefix: '/api' })
-  await app.register(accountsModule, { prefix: '/api', lockout: { maxFailures: config.login.maxFailures, lockoutMinutes: config.login.lockoutMinutes } })
+  await app.register(notifierModule, { prefix: '/api', sms: config.sms })
+  await app.register(accountsModule, {
+    prefix: '/api',
+    lockout: { maxFailures: config.login.maxFailures, lockoutMinutes: config.login.lockoutMinutes },
+    masterKey,
+    hallName: config.hallName,
+    registrationPerMinute: config.login.rateLimitPerMinute
+  })
   await app.register(pkiModule, { prefix: '/api', hallName: config.hallName, certificateDays: config.pki.certificateDays, publicUrl: config.publicUrl })
   await app.register(sessionsModule, { prefix: '/api', signInPerMinute: config.login.rateLimitPerMinute })
   await app.register(escrowsModule, { prefix: '/api', masterKey })

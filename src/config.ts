@@ -56,7 +56,12 @@ const EnvSchema = Type.Object({
   HALL_REGION_CODE: Type.Optional(Type.String({ pattern: '^[0-9]{6}$' })),
   PAYMENT_DUE_WORKING_DAYS: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })),
   BANK_CALLBACK_MAX_SKEW_SECONDS: Type.Optional(Type.Integer({ minimum: 30, maximum: 3600 })),
-  SIMULATED_BANK: Type.Optional(Bool)
+  SIMULATED_BANK: Type.Optional(Bool),
+  SMS_DRIVER: Type.Optional(Type.Enum(['none', 'webhook', 'simulated'])),
+  SMS_WEBHOOK_URL: Type.Optional(Url),
+  SMS_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 32, maxLength: 256 })),
+  SMS_TIMEOUT_MS: Type.Optional(Type.Integer({ minimum: 100, maximum: 60_000 })),
+  SMS_MAX_ATTEMPTS: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 }))
 })
 type Env = Static<typeof EnvSchema>
 
@@ -97,6 +102,13 @@ export interface Config {
     /** serve the built-in simulated bank (demo and tests; never in production) */
     simulatedBank: boolean
   }
+  /**
+   * SMS delivery (the notifier): `webhook` POSTs to the gateway, signed; `simulated` keeps the
+   * messages for the demo and the tests (never in production); `none` sends in-app messages only.
+   */
+  sms:
+  | { driver: 'none' | 'simulated', timeoutMs: number, maxAttempts: number }
+  | { driver: 'webhook', url: string, secret: string, timeoutMs: number, maxAttempts: number }
 }
 
 export class ConfigError extends Error {
@@ -135,6 +147,7 @@ function flag (value: string | undefined, fallback: boolean): boolean {
 
 function toConfig (env: Env): Config {
   if (env.NODE_ENV === 'production' && flag(env.SIMULATED_BANK, false)) throw new ConfigError('SIMULATED_BANK', 'must not be enabled in production (got "true")')
+  if (env.NODE_ENV === 'production' && env.SMS_DRIVER === 'simulated') throw new ConfigError('SMS_DRIVER', 'must not be "simulated" in production')
   const port = env.PORT ?? 3000
   const host = env.HOST ?? '127.0.0.1'
   const dataDir = path.resolve(env.DATA_DIR ?? './data')
@@ -172,8 +185,19 @@ function toConfig (env: Env): Config {
       noticeDueWorkingDays: env.PAYMENT_DUE_WORKING_DAYS ?? 10,
       callbackMaxSkewSeconds: env.BANK_CALLBACK_MAX_SKEW_SECONDS ?? 300,
       simulatedBank: flag(env.SIMULATED_BANK, false)
-    }
+    },
+    sms: toSmsConfig(env)
   }
+}
+
+/** Outside production the simulated gateway is the default, so the demo's codes arrive somewhere. */
+function toSmsConfig (env: Env): Config['sms'] {
+  const driver = env.SMS_DRIVER ?? (env.NODE_ENV === 'production' ? 'none' : 'simulated')
+  const common = { timeoutMs: env.SMS_TIMEOUT_MS ?? 5000, maxAttempts: env.SMS_MAX_ATTEMPTS ?? 5 }
+  if (driver !== 'webhook') return { driver, ...common }
+  if (!env.SMS_WEBHOOK_URL) throw new ConfigError('SMS_WEBHOOK_URL', 'is required when SMS_DRIVER=webhook')
+  if (!env.SMS_WEBHOOK_SECRET) throw new ConfigError('SMS_WEBHOOK_SECRET', 'is required when SMS_DRIVER=webhook')
+  return { driver, url: env.SMS_WEBHOOK_URL, secret: env.SMS_WEBHOOK_SECRET, ...common }
 }
 
 /** `true` means a reverse proxy on this machine (deploy/nginx): loopback only, never any address. */

@@ -11,6 +11,7 @@ import { seedApprovals } from './approvals.ts'
 import { DEMO_PASSWORD, seedCounty } from './county.ts'
 import { seedFees } from './fees.ts'
 import { seedCertificates } from './pki.ts'
+import { seedRegistrations } from './registrations.ts'
 import { seedTrading } from './trading.ts'
 
 async function seedDemo (app: FastifyInstance, config: Config) {
@@ -23,6 +24,7 @@ async function seedDemo (app: FastifyInstance, config: Config) {
   const fees = await seedFees(app, actorFor(admin))
   const trading = await seedTrading(app, actorFor(admin))
   const approvals = await seedApprovals(app, config.dataDir)
+  const registrations = await seedRegistrations(app)
   const lines = [
     '',
     `OpenHall demo county is ready at ${config.publicUrl}`,
@@ -33,6 +35,7 @@ async function seedDemo (app: FastifyInstance, config: Config) {
     ...fees,
     ...trading,
     ...approvals,
+    ...registrations,
     ''
   ]
   process.stdout.write(lines.join('\n') + '\n')

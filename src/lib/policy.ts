@@ -58,6 +58,8 @@ export const ACTIONS = {
   'accounts.read': ['hall_admin', 'supervisor'],
   'accounts.manage': ['hall_admin'],
   'accounts.throttles': ['hall_admin'],
+  'registrations.review': ['hall_admin'],
+  'notifications.deliveries': ['hall_admin'],
   'departments.manage': ['hall_admin'],
   'windows.manage': ['hall_admin', 'dept_admin'],
   'calendar.manage': ['hall_admin'],

@@ -16,6 +16,8 @@ import { RETRY_AFTER_SECONDS, toProblem } from '../plugins/errors.ts'
 import { assetRoutes } from './assets.ts'
 import { hasMessage } from './i18n.ts'
 import { adminPages } from './pages/admin.pages.ts'
+import { messagesPages } from './pages/messages.pages.ts'
+import { registrationPages } from './pages/registration.pages.ts'
 import { approvalsPages } from './pages/approvals.pages.ts'
 import { auditPages } from './pages/audit.pages.ts'
 import { cataloguePages } from './pages/catalogue.pages.ts'
@@ -97,6 +99,8 @@ export const webModule: FastifyPluginAsync<WebOptions> = async (app, options) =>
   await app.register(shellPages, { cookieName: app.auth.cookieName, secureCookie: options.secureCookie, signInPerMinute: options.signInPerMinute })
   await app.register(adminPages)
   await app.register(throttlesPages)
+  await app.register(registrationPages, { perMinute: options.signInPerMinute })
+  await app.register(messagesPages)
   await app.register(auditPages)
   await app.register(noticesPages)
   await app.register(pkiPages)

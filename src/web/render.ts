@@ -44,9 +44,24 @@ export function pageContext (request: FastifyRequest): PageContext {
   }
 }
 
-export function renderPage (request: FastifyRequest, reply: FastifyReply, view: string, data: Record<string, unknown> = {}) {
+export async function renderPage (request: FastifyRequest, reply: FastifyReply, view: string, data: Record<string, unknown> = {}) {
   reply.header('cache-control', 'no-store')
-  return reply.view(view, { ...pageContext(request), ...data })
+  const context = pageContext(request)
+  const unread = await unreadMessages(request)
+  // the layout words each navigation entry by its key alone: the inbox's entry carries its count
+  const t: Translate = unread > 0 ? (key, params) => (key === 'nav.messages' ? context.t('nav.messagesUnread', { count: unread }) : context.t(key, params)) : context.t
+  return reply.view(view, { ...context, t, unreadMessages: unread, ...data })
+}
+
+/** The signed-in reader's unread messages; 0 when the inbox cannot be read (the page still renders). */
+async function unreadMessages (request: FastifyRequest): Promise<number> {
+  const notifier = request.server.services.notifier
+  if (!request.principal || !notifier) return 0
+  try {
+    return await notifier.unreadCount(request.principal.accountId)
+  } catch {
+    return 0
+  }
 }
 
 /** A user-facing message for a coded error, in the page's language. */

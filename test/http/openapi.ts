@@ -162,9 +162,14 @@ export function queryString (parameters: Parameter[]): fc.Arbitrary<string> {
 
 /**
  * Tables written as bookkeeping rather than by what a request asked for: sessions record their
- * last use (in the background) and timers are fired by the background loop.
+ * last use (in the background) and timers are fired by the background loop, which also delivers
+ * the texts an earlier request queued (the SMS outbox and the simulated gateway's inbox); the
+ * outbox row itself is written with the request that queued it.
  */
-export const BOOKKEEPING_TABLES = ['sessions', 'timers'] as const
+export const BOOKKEEPING_TABLES = ['sessions', 'timers', 'sms_outbox', 'simulated_sms_messages'] as const
+
+/** Every table but sessions and timers: for tests that deliver texts before they compare. */
+export const WITH_DELIVERIES = ['sessions', 'timers'] as const
 
 /** Settings for a fuzzed app: no audit checkpoint is signed in the background while it runs. */
 export const QUIET_ENV = { AUDIT_CHECKPOINT_MINUTES: '1440' }

@@ -26,3 +26,24 @@ export class SignInThrottled extends createError<'SIGN_IN_THROTTLED', 429, [numb
     this.retryAfterSeconds = seconds
   }
 }
+
+// self-registration and recovery by one-time code (accounts.registration.ts)
+export const RegistrationNotFound = createError<'REGISTRATION_NOT_FOUND', 404, [string]>('REGISTRATION_NOT_FOUND', 'Registration %s not found or already complete', 404)
+export const RegistrationDecided = createError('REGISTRATION_DECIDED', 'This registration has already been decided', 409)
+export const CodeInvalid = createError('CODE_INVALID', 'The code is not correct', 400)
+export const CodeExpired = createError('CODE_EXPIRED', 'The code has expired; ask for a new one', 400)
+export const CodeAttemptsExhausted = createError('CODE_ATTEMPTS_EXHAUSTED', 'The code was entered wrongly too many times; ask for a new one', 400)
+/** The one answer of a failed recovery: wrong, expired, used up, or no such account alike. */
+export const RecoveryCodeInvalid = createError('RECOVERY_CODE_INVALID', 'The code is wrong or no longer valid; ask for a new one', 400)
+export const PhoneInvalid = createError('PHONE_INVALID', 'A mainland mobile number has 11 digits and starts with 1', 400)
+
+/** Too many codes for this number or from this address, or a new one asked for too soon. */
+export class CodeRateLimited extends createError<'CODE_RATE_LIMITED', 429, [number]>('CODE_RATE_LIMITED', 'Too many codes asked for; try again in %d seconds', 429) {
+  /** sent as Retry-After */
+  readonly retryAfterSeconds: number
+  constructor (seconds: number) {
+    super(seconds)
+    this.retryAfterSeconds = seconds
+  }
+}
+export const RefusalReasonRequired = createError('REFUSAL_REASON_REQUIRED', 'Say why the registration is refused', 400)

@@ -79,3 +79,36 @@ export function afterFailure (state: ThrottleState | undefined, now: Date, scope
     blockedUntil: delay > 0 ? new Date(now.getTime() + delay) : null
   }
 }
+
+/**
+ * One-time codes by SMS: six digits, valid ten minutes, five tries; a new code for the same
+ * purpose replaces the old one no sooner than a minute after it; at most five codes an hour to
+ * one number and ten from one client address.
+ */
+export const CODE_POLICY = { digits: 6, ttlMinutes: 10, maxAttempts: 5, resendSeconds: 60, perNumberPerHour: 5, perClientPerHour: 10 } as const
+
+export type CodeProblem = 'used' | 'expired' | 'exhausted' | null
+
+export function codeProblem (code: { expiresAt: Date, attempts: number, usedAt: Date | null }, now: Date): CodeProblem {
+  if (code.usedAt) return 'used'
+  if (code.attempts >= CODE_POLICY.maxAttempts) return 'exhausted'
+  if (now >= code.expiresAt) return 'expired'
+  return null
+}
+
+/**
+ * Whole seconds before another code may be sent, 0 when it may now: the last code for this
+ * purpose must be a minute old, and the hour's codes to the number and from the address
+ * (oldest first) must be fewer than allowed; otherwise the wait is until the oldest leaves the hour.
+ */
+export function secondsBeforeNextCode (input: { lastSentAt: Date | null, toNumber: Date[], fromClient: Date[] }, now: Date): number {
+  const waits = [0]
+  if (input.lastSentAt) waits.push(input.lastSentAt.getTime() + CODE_POLICY.resendSeconds * 1000 - now.getTime())
+  const hourly = (sent: Date[], allowed: number) => {
+    if (sent.length < allowed) return 0
+    const oldest = [...sent].sort((a, b) => a.getTime() - b.getTime())[sent.length - allowed]!
+    return oldest.getTime() + 3_600_000 - now.getTime()
+  }
+  waits.push(hourly(input.toNumber, CODE_POLICY.perNumberPerHour), hourly(input.fromClient, CODE_POLICY.perClientPerHour))
+  return Math.max(0, Math.ceil(Math.max(...waits) / 1000))
+}

@@ -131,7 +131,9 @@ export function createAccountsService ({ db, audit, auth, throttles }: AccountsD
       if (!existing) throw new AccountNotFound(accountId)
       const disabling = changes.status === 'disabled' && existing.status !== 'disabled'
       if (disabling) await assertNotLastAdministrator(tx, accountId)
-      await repo.updateAccount(tx, accountId, changes)
+      // a new number is not confirmed: no SMS reaches it until its owner confirms it
+      const phoneChanged = changes.phone !== undefined && changes.phone !== existing.phone
+      await repo.updateAccount(tx, accountId, phoneChanged ? { ...changes, phoneConfirmedAt: null } : changes)
       // a disabled account's sessions end now, on every instance
       if (disabling) await auth.revokeAccountSessions(tx, accountId)
       await audit.append(tx, auditRecord(actor, 'account.updated', 'account', accountId, { changes }))

@@ -19,10 +19,10 @@ export function requiredCodes (content: ItemContent): string[] {
   return content.materials.filter((material) => material.required).map((material) => material.code)
 }
 
-export type CaseAcceptanceDeps = Pick<CasesDeps, 'db' | 'clock' | 'calendar' | 'live' | 'timers' | 'store' | 'payments'>
+export type CaseAcceptanceDeps = Pick<CasesDeps, 'db' | 'clock' | 'calendar' | 'live' | 'timers' | 'store' | 'payments' | 'notifier'>
   & Pick<CaseHelpers, 'contentOf' | 'isApplicant' | 'handled' | 'factsOf' | 'assertMove' | 'rewind' | 'record' | 'changed'>
 
-export function createCaseAcceptance ({ db, clock, calendar, live, timers, store, payments, contentOf, isApplicant, handled, factsOf, assertMove, rewind, record, changed }: CaseAcceptanceDeps) {
+export function createCaseAcceptance ({ db, clock, calendar, live, timers, store, payments, notifier, contentOf, isApplicant, handled, factsOf, assertMove, rewind, record, changed }: CaseAcceptanceDeps) {
   async function providedCodes (on: Queryable, caseId: string): Promise<string[]> {
     return [...new Set((await repo.materialsOf(on, caseId)).map((material) => material.code))]
   }
@@ -137,6 +137,18 @@ export function createCaseAcceptance ({ db, clock, calendar, live, timers, store
         await timers.cancel(tx, clockKey(caseId))
       }
       await record(tx, actor, updated, 'correction_notice', { materials: input.materials, stage: notice.stage })
+      if (updated.applicantId) {
+        await notifier.notify(tx, {
+          recipientId: updated.applicantId,
+          kind: 'case.correction_notice',
+          subject: `办件 ${updated.number} 需要补正材料`,
+          body: `请补正以下材料：${input.materials.join('、')}。${input.note.trim()}`,
+          link: `/my/cases/${caseId}`,
+          sms: `办件 ${updated.number} 需要补正材料，请登录查看一次性告知书。`,
+          actorId: actor.principal.accountId,
+          requestId: actor.requestId
+        })
+      }
       return updated
     })
     return changed(row)

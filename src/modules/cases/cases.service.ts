@@ -29,6 +29,7 @@ import { caseDueAt, moveProblem, pauseLimitEndsAt, SUPERVISED_STATES, supervisio
 import type { CaseView } from './cases.schemas.ts'
 import { createCaseSupervision } from './cases.supervision.ts'
 import { createCaseViews } from './cases.views.ts'
+import type { NotifierService } from '../notifier/notifier.service.ts'
 
 /** A material file already streamed into the store by the route, waiting to be attached. */
 export interface UploadedMaterial { code: string, fileName: string, blobKey: string, size: number, sha256: string }
@@ -49,6 +50,8 @@ export interface CasesDeps {
   departments: DepartmentsService
   payments: PaymentsService
   pkiService: PkiService
+  /** tells the applicant (inbox, and SMS to a confirmed mobile) */
+  notifier: NotifierService
 }
 
 export { departmentRoom, HALL_ROOM } from './cases.constants.ts'

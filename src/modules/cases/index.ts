@@ -34,7 +34,8 @@ export const casesModule: FastifyPluginAsync<CasesModuleOptions> = async (app, o
     catalogue,
     departments,
     payments,
-    pkiService: pki
+    pkiService: pki,
+    notifier: app.services.notifier
   })
   app.services.cases = service
   // dashboard nudges still pending go out before the database closes

@@ -22,7 +22,7 @@ export interface PaymentsOptions { hallName: string, publicUrl: string, regionCo
 export const paymentsModule: FastifyPluginAsync<PaymentsOptions> = async (app, options) => {
   const { fees, banks, ledger, departments } = app.services
   const { db, audit, clock, calendar, timers, pki, log } = app
-  const service = createPaymentsService({ db, audit, clock, calendar, timers, pki, fees, banks, ledger, departments, log, settings: options })
+  const service = createPaymentsService({ db, audit, clock, calendar, timers, pki, fees, banks, ledger, departments, log, notifier: app.services.notifier, settings: options })
   app.services.payments = service
   await timers.ensureRecurring(db, { kind: SIGN_TIMER, key: SIGN_TIMER, firstAt: new Date(Date.now() + 60_000), intervalSeconds: 60 })
   app.addHook('preClose', async () => { await service.stopSigning() })

@@ -4,6 +4,7 @@
  * reverses the issue posting — and, once paid, closed as refunded by the refunds module.
  */
 import type { Actor } from '../../lib/actor.ts'
+import { formatMoney } from '../../lib/money.ts'
 import { canAccess } from '../../lib/policy.ts'
 import { endOfShanghaiDay, shanghaiDate } from '../../lib/working-days.ts'
 import { auditRecord } from '../../plugins/audit.ts'
@@ -16,10 +17,10 @@ import { EXPIRY_GRACE_MS, assertCancellable, isExpiredAt, newPaymentCode, totalO
 import type { CreateNotice, NoticeView } from './payments.schemas.ts'
 import type { PaymentHelpers, PaymentsDeps } from './payments.service.ts'
 
-export type PaymentNoticesDeps = Pick<PaymentsDeps, 'db' | 'audit' | 'clock' | 'calendar' | 'timers' | 'fees' | 'ledger' | 'departments' | 'settings'>
+export type PaymentNoticesDeps = Pick<PaymentsDeps, 'db' | 'audit' | 'clock' | 'calendar' | 'timers' | 'fees' | 'ledger' | 'departments' | 'settings' | 'notifier'>
   & Pick<PaymentHelpers, 'noticeView'>
 
-export function createPaymentNotices ({ db, audit, clock, calendar, timers, fees, ledger, departments, settings, noticeView }: PaymentNoticesDeps) {
+export function createPaymentNotices ({ db, audit, clock, calendar, timers, fees, ledger, departments, settings, notifier, noticeView }: PaymentNoticesDeps) {
   /**
    * Issues a payment notice priced under the fee standards in force today. `actor` is null when
    * another module issues it as the platform (e.g. a tender document purchase); pass `tx` to issue
@@ -70,6 +71,18 @@ export function createPaymentNotices ({ db, audit, clock, calendar, timers, fees
         code: notice.code, purpose: notice.purpose, reference: notice.reference, totalFen: String(totalFen), dueAt: dueAt.toISOString()
       }))
       await timers.schedule(tx, { kind: EXPIRE_TIMER, key: expireKey(notice.id), fireAt: new Date(dueAt.getTime() + EXPIRY_GRACE_MS), payload: { noticeId: notice.id } })
+      if (notice.payerAccountId) {
+        await notifier.notify(tx, {
+          recipientId: notice.payerAccountId,
+          kind: 'payment.notice_issued',
+          subject: `缴款通知：${formatMoney(totalFen)}，缴款码 ${notice.code}`,
+          body: `您有一份缴款通知书（缴款码 ${notice.code}），金额 ${formatMoney(totalFen)}，请于 ${shanghaiDate(new Date(dueAt.getTime() - 1))} 前缴款。`,
+          link: '/account/payments',
+          sms: true,
+          actorId: actor?.principal.accountId ?? null,
+          requestId: actor?.requestId ?? null
+        })
+      }
       return noticeView(tx, notice)
     }
     return options.tx ? work(options.tx) : db.transaction(work)

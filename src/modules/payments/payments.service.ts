@@ -18,6 +18,7 @@ import { createPaymentReceipts } from './payments.receipts.ts'
 import { createPaymentRecording } from './payments.recording.ts'
 import * as repo from './payments.repository.ts'
 import type { NoticeView, PaymentView } from './payments.schemas.ts'
+import type { NotifierService } from '../notifier/notifier.service.ts'
 
 export interface PaymentsDeps {
   db: Database
@@ -31,6 +32,8 @@ export interface PaymentsDeps {
   ledger: LedgerService
   departments: DepartmentsService
   log: { error: (object: object, message: string) => void }
+  /** tells the payer of a notice (inbox, and SMS to a confirmed mobile) */
+  notifier: NotifierService
   settings: { hallName: string, publicUrl: string, regionCode: string, dueWorkingDays: number, maxSkewSeconds: number }
 }
 

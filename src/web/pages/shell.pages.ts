@@ -34,10 +34,12 @@ export const shellPages: FastifyPluginAsyncTypebox<ShellPagesOptions> = async (a
 
   app.get('/login', {
     config: { policy: 'public' },
-    schema: { querystring: StrictObject({ next: Type.Optional(Type.String({ maxLength: 500 })) }) }
+    schema: { querystring: StrictObject({ next: Type.Optional(Type.String({ maxLength: 500 })), done: Type.Optional(Type.Enum(['registered', 'reset'])) }) }
   }, async (request, reply) => {
     if (request.principal) return reply.redirect(safeNext(request.query.next))
-    return renderPage(request, reply, 'login', { titleKey: 'login.title', next: safeNext(request.query.next) })
+    // after self-registration or a password reset (registration.pages.ts) the page says so
+    const messageKey = request.query.done ? `login.done.${request.query.done}` : undefined
+    return renderPage(request, reply, 'login', { titleKey: 'login.title', next: safeNext(request.query.next), messageKey })
   })
 
   app.post('/login', {
