@@ -46,11 +46,8 @@ export function pageContext (request: FastifyRequest): PageContext {
 
 export async function renderPage (request: FastifyRequest, reply: FastifyReply, view: string, data: Record<string, unknown> = {}) {
   reply.header('cache-control', 'no-store')
-  const context = pageContext(request)
-  const unread = await unreadMessages(request)
-  // the layout words each navigation entry by its key alone: the inbox's entry carries its count
-  const t: Translate = unread > 0 ? (key, params) => (key === 'nav.messages' ? context.t('nav.messagesUnread', { count: unread }) : context.t(key, params)) : context.t
-  return reply.view(view, { ...context, t, unreadMessages: unread, ...data })
+  // the layout's inbox entry carries the count of unread messages
+  return reply.view(view, { ...pageContext(request), unreadMessages: await unreadMessages(request), ...data })
 }
 
 /** The signed-in reader's unread messages; 0 when the inbox cannot be read (the page still renders). */

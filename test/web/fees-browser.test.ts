@@ -191,6 +191,6 @@ t.test('unified fees in a real browser', async (t) => {
   await shoot(finance, 'fees-finance-remittances')
 
   await finance.keyboard.press('Tab')
-  t.equal(await finance.evaluate(() => document.activeElement?.textContent), 'Skip to content', 'the skip link comes first')
+  t.equal(await finance.evaluate(() => document.activeElement?.textContent), '跳到正文', 'the skip link comes first, in the page\'s language')
   t.same(failures, [], 'no script errors and no failed requests (everything is served locally)')
 })
