@@ -105,7 +105,7 @@ export async function seedCounty (app: FastifyInstance, actor: Actor): Promise<A
   if ((await notices.listVisible(null, 1)).length === 0) {
     await notices.publish(actor, {
       title: '欢迎使用 OpenHall 演示县',
-      body: '这是演示数据：各角色的演示账户见启动时打印的清单。Welcome to the OpenHall demo county.',
+      body: '这是演示数据：各角色的演示账户见启动时打印的清单。',
       audience: { public: true }
     })
     await notices.publish(actor, {

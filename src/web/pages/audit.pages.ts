@@ -7,6 +7,7 @@ import { StrictObject } from '../../lib/http-schemas.ts'
 import { mayAttempt } from '../../lib/policy.ts'
 import type { AuditReport } from '../../plugins/audit.ts'
 import { optional } from '../forms.ts'
+import { hasMessage } from '../i18n.ts'
 import { renderPage } from '../render.ts'
 
 export const auditPages: FastifyPluginAsyncTypebox = async (app) => {
@@ -23,7 +24,12 @@ export const auditPages: FastifyPluginAsyncTypebox = async (app) => {
     return renderPage(request, reply, 'audit', {
       titleKey: 'audit.title',
       filter,
-      entries: page.items.map((entry) => ({ ...entry, actorName: entry.actorId ? actors.get(entry.actorId) : null })),
+      // a subject type with words reads as words; any other shows as the record has it
+      entries: page.items.map((entry) => ({
+        ...entry,
+        actorName: entry.actorId ? actors.get(entry.actorId) : null,
+        subjectWords: hasMessage(`audit.subjectType.${entry.subjectType}`) ? `audit.subjectType.${entry.subjectType}` : null
+      })),
       key: audit.publicKey(),
       canCheckpoint: mayAttempt(actorOf(request).principal, 'audit.checkpoint'),
       ...extra
