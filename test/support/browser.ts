@@ -19,6 +19,19 @@ export async function launchChromium (t: { ok (value: unknown, message: string):
   return browser
 }
 
+/**
+ * A desk-sized zh-CN page that records script errors and failed requests, which a page test
+ * expects to end with none (everything is served locally).
+ */
+export async function watchedPage (browser: Browser): Promise<{ page: Page, failures: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' })
+  const page = await context.newPage()
+  const failures: string[] = []
+  page.on('pageerror', (error) => failures.push(error.message))
+  page.on('requestfailed', (request) => failures.push(`${request.url()} ${request.failure()?.errorText ?? ''}`))
+  return { page, failures }
+}
+
 /** A full-page screenshot kept in test/screenshots/<name>.png for reviewers. */
 export function screenshot (page: Page, name: string): Promise<Buffer> {
   return page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true })

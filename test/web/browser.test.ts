@@ -11,7 +11,7 @@ import { createCsr } from '../../src/lib/pki/issuance.ts'
 import { encodeName } from '../../src/lib/pki/names.ts'
 import { derToPem } from '../../src/lib/pki/x509-parts.ts'
 import { rsaKey } from '../support/pki.ts'
-import { launchChromium, screenshot } from '../support/browser.ts'
+import { launchChromium, screenshot, watchedPage } from '../support/browser.ts'
 
 t.test('the shell in a real browser', async (t) => {
   const { app } = await buildTestApp(t, { listen: true })
@@ -21,11 +21,7 @@ t.test('the shell in a real browser', async (t) => {
   await createWindow(app, admin.id, department.id)
 
   const browser = await launchChromium(t)
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' })
-  const page = await context.newPage()
-  const failures: string[] = []
-  page.on('pageerror', (error) => failures.push(error.message))
-  page.on('requestfailed', (request) => failures.push(`${request.url()} ${request.failure()?.errorText ?? ''}`))
+  const { page, failures } = await watchedPage(browser)
   const shoot = screenshot
 
   await page.goto(`${url}/`)

@@ -8,7 +8,7 @@ import t from 'tap'
 import { baseUrl, buildTestApp } from '../helper.ts'
 import { createUser } from '../factories/accounts.ts'
 import { signInPage } from '../factories/fees-pages.ts'
-import { launchChromium, screenshot } from '../support/browser.ts'
+import { launchChromium, screenshot, watchedPage } from '../support/browser.ts'
 
 t.test('entering next year from the notice in a real browser', async (t) => {
   const { app } = await buildTestApp(t, { listen: true })
@@ -19,11 +19,7 @@ t.test('entering next year from the notice in a real browser', async (t) => {
   await createUser(app, { username: 'calendar.admin', grants: [{ role: 'hall_admin', scopeType: 'hall' }] })
 
   const browser = await launchChromium(t)
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' })
-  const page = await context.newPage()
-  const failures: string[] = []
-  page.on('pageerror', (error) => failures.push(error.message))
-  page.on('requestfailed', (request) => failures.push(`${request.url()} ${request.failure()?.errorText ?? ''}`))
+  const { page, failures } = await watchedPage(browser)
 
   await signInPage(page, url, 'calendar.admin')
   const warning = page.locator('[data-calendar-warning="2027"]')
