@@ -25,15 +25,7 @@ const VIEWPORTS = [
   { name: 'phone', width: 390, height: 844 }
 ] as const
 
-/**
- * Findings that are known and accepted, with why: one listed here is reported as a todo, not a
- * failure; one not listed fails the test. None at present.
- */
-const KNOWN: Array<{ page: RegExp, rule: string, why: string }> = []
-
 interface Finding { role: string, viewport: string, page: string, rule: string, detail: string }
-
-const isKnown = (finding: Finding) => KNOWN.some((known) => known.page.test(finding.page) && known.rule === finding.rule)
 
 /** Same-origin GET pages linked from the main navigation and from a section's sub-navigation. */
 async function navigationLinks (page: Page, origin: string): Promise<string[]> {
@@ -149,9 +141,7 @@ t.test('every page of every role: no overflow at 390 px, no serious axe violatio
   for (const [role, user] of people) for (const viewport of VIEWPORTS) findings.push(...await visitAs(role, user, viewport))
   t.comment(`${visits} page visits`)
 
-  const unknown = findings.filter((finding) => !isKnown(finding))
-  for (const finding of findings.filter(isKnown)) t.pass(`${finding.page} ${finding.rule} (${finding.viewport}, ${finding.role})`, { todo: KNOWN.find((known) => known.page.test(finding.page) && known.rule === finding.rule)?.why })
-  t.same(unknown.map((finding) => `${finding.page} [${finding.viewport}, ${finding.role}] ${finding.rule}: ${finding.detail}`), [],
+  t.same(findings.map((finding) => `${finding.page} [${finding.viewport}, ${finding.role}] ${finding.rule}: ${finding.detail}`), [],
     'no page wider than the screen and no serious or critical axe-core violation')
 })
 

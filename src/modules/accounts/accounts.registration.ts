@@ -82,6 +82,11 @@ export function createRegistration ({ db, audit, auth, clock, notifier, pki, cod
   }
 
   /** Refuses (429) a code the number or the address may not have yet; nothing is written. */
+  /** An audit entry on the account, for a step taken from `client` by someone not signed in (actorId null) or by the account itself. */
+  function recordOnAccount (tx: Queryable, client: Client | null, accountId: string, action: string, payload: Record<string, unknown>, actorId: string | null = null) {
+    return audit.append(tx, { actorId, requestId: client?.requestId ?? null, action, subjectType: 'account', subjectId: accountId, payload })
+  }
+
   async function assertMaySendCode (tx: Queryable, phone: string, client: Client, lastSentAt: Date | null) {
     const now = clock.now()
     const recent = await reg.recentCodeTimes(tx, phone, client.ip, new Date(now.getTime() - 3_600_000))
@@ -136,14 +141,7 @@ export function createRegistration ({ db, audit, auth, clock, notifier, pki, cod
       if (!account) throw new UsernameTaken(username)
       await repo.insertGrant(tx, { accountId: account.id, role: 'applicant', scopeType: 'hall', scopeId: null, grantedBy: null })
       const code = await issueCode(tx, { accountId: account.id, purpose: 'register', phone: input.phone, client })
-      await audit.append(tx, {
-        actorId: null,
-        requestId: client.requestId,
-        action: 'account.registered',
-        subjectType: 'account',
-        subjectId: account.id,
-        payload: { username, kind: 'person', phone: maskPhone(input.phone), ip: client.ip }
-      })
+      await recordOnAccount(tx, client, account.id, 'account.registered', { username, kind: 'person', phone: maskPhone(input.phone), ip: client.ip })
       return codeSent(account.id, code)
     })
   }
@@ -176,7 +174,7 @@ export function createRegistration ({ db, audit, auth, clock, notifier, pki, cod
       if (problem) return problem
       if (!constantTimeEqual(hashCode(purpose, accountId, code), row.codeHash)) {
         await reg.countAttempt(tx, row.id, row.attempts + 1)
-        await audit.append(tx, { actorId: null, action: 'account.code_wrong', subjectType: 'account', subjectId: accountId, payload: { purpose, attempts: row.attempts + 1 } })
+        await recordOnAccount(tx, null, accountId, 'account.code_wrong', { purpose, attempts: row.attempts + 1 })
         return 'wrong' as const
       }
       await reg.markCodeUsed(tx, row.id, clock.now())
@@ -191,9 +189,7 @@ export function createRegistration ({ db, audit, auth, clock, notifier, pki, cod
     await checkCode(accountId, 'register', code, async (tx, row) => {
       const account = await repo.updateAccount(tx, accountId, { status: 'active', phoneConfirmedAt: clock.now() })
       username = account!.username
-      await audit.append(tx, {
-        actorId: accountId, requestId: client.requestId, action: 'account.phone_confirmed', subjectType: 'account', subjectId: accountId, payload: { phone: maskPhone(row.phone) }
-      })
+      await recordOnAccount(tx, client, accountId, 'account.phone_confirmed', { phone: maskPhone(row.phone) }, accountId)
       await notifier.notify(tx, {
         recipientId: accountId,
         kind: 'account.welcome',
@@ -226,14 +222,7 @@ export function createRegistration ({ db, audit, auth, clock, notifier, pki, cod
       if (!account) throw new UsernameTaken(username)
       await repo.insertGrant(tx, { accountId: account.id, role: input.role, scopeType: 'hall', scopeId: null, grantedBy: null })
       const registration = await reg.insertRegistration(tx, { accountId: account.id, role: input.role, createdAt: clock.now() })
-      await audit.append(tx, {
-        actorId: null,
-        requestId: client.requestId,
-        action: 'account.registered',
-        subjectType: 'account',
-        subjectId: account.id,
-        payload: { username, kind: 'organisation', creditCode, role: input.role, registrationId: registration.id, ip: client.ip }
-      })
+      await recordOnAccount(tx, client, account.id, 'account.registered', { username, kind: 'organisation', creditCode, role: input.role, registrationId: registration.id, ip: client.ip })
       return toRegistrationView({ registration, account })
     })
   }
@@ -262,14 +251,7 @@ export function createRegistration ({ db, audit, auth, clock, notifier, pki, cod
       }
       await reg.decideRegistration(tx, registrationId, { state: 'activated', reason: null, decidedBy: null, decidedAt: clock.now() })
       await repo.updateAccount(tx, account.id, { status: 'active' })
-      await audit.append(tx, {
-        actorId: account.id,
-        requestId: client.requestId,
-        action: 'registration.activated',
-        subjectType: 'account',
-        subjectId: account.id,
-        payload: { registrationId, certificate: verified.signer.fingerprint, subject: verified.signer.subject }
-      })
+      await recordOnAccount(tx, client, account.id, 'registration.activated', { registrationId, certificate: verified.signer.fingerprint, subject: verified.signer.subject }, account.id)
       await notifier.notify(tx, {
         recipientId: account.id,
         kind: 'registration.activated',
@@ -325,11 +307,11 @@ export function createRegistration ({ db, audit, auth, clock, notifier, pki, cod
         await assertMaySendCode(tx, phone, client, last?.sentAt ?? null)
       } catch (error) {
         if (!(error instanceof CodeRateLimited)) throw error
-        await audit.append(tx, { actorId: null, requestId: client.requestId, action: 'account.recovery_limited', subjectType: 'account', subjectId: account.id, payload: { ip: client.ip } })
+        await recordOnAccount(tx, client, account.id, 'account.recovery_limited', { ip: client.ip })
         return
       }
       await issueCode(tx, { accountId: account.id, purpose: 'recover', phone, client })
-      await audit.append(tx, { actorId: null, requestId: client.requestId, action: 'account.recovery_requested', subjectType: 'account', subjectId: account.id, payload: { ip: client.ip, phone: maskPhone(phone) } })
+      await recordOnAccount(tx, client, account.id, 'account.recovery_requested', { ip: client.ip, phone: maskPhone(phone) })
     })
     return answer
   }
@@ -344,9 +326,7 @@ export function createRegistration ({ db, audit, auth, clock, notifier, pki, cod
     await checkCode(account.id, 'recover', input.code, async (tx) => {
       await repo.updateAccount(tx, account.id, { passwordHash, mustChangePassword: false })
       const ended = await auth.revokeAccountSessions(tx, account.id)
-      await audit.append(tx, {
-        actorId: account.id, requestId: client.requestId, action: 'account.password_recovered', subjectType: 'account', subjectId: account.id, payload: { ip: client.ip, sessionsEnded: ended }
-      })
+      await recordOnAccount(tx, client, account.id, 'account.password_recovered', { ip: client.ip, sessionsEnded: ended }, account.id)
       await notifier.notify(tx, {
         recipientId: account.id,
         kind: 'account.password_recovered',

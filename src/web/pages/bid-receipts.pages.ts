@@ -100,17 +100,16 @@ export const bidReceiptsPages: FastifyPluginAsyncTypebox = async (app) => {
   // the public verifier -----------------------------------------------------------------------
 
   function showVerifier (request: FastifyRequest, reply: FastifyReply, state: VerifyState) {
-    const { t } = pageContext(request)
     const fieldErrors = state.fieldErrors ?? {}
-    const problems = (['receipt', 'package'] as const).filter((name) => fieldErrors[name]).map((name) => ({ field: name, message: fieldErrors[name]! }))
-    if (problems.length > 0) reply.code(422)
+    // the site's error summary (_error-summary.eta), each problem linking to its field
+    const summary = (['receipt', 'package'] as const).filter((name) => fieldErrors[name]).map((name) => ({ field: `verify-${name}`, message: fieldErrors[name]! }))
+    if (summary.length > 0) reply.code(422)
     return renderPage(request, reply, 'trading/bid-receipt-verify', {
       titleKey: 'bidReceiptVerify.title',
       check: state.check ?? null,
       uploaded: state.uploaded ?? null,
       fieldErrors,
-      problems,
-      summaryTitle: t('bidReceiptVerify.problemsTitle'),
+      summary,
       ...helpers
     })
   }
