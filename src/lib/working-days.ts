@@ -25,9 +25,19 @@ export function isIsoDate (value: string): boolean {
   return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === value
 }
 
+/** Dates already parsed: the same few dates (a case's receipt, today) are asked about again and again. */
+const dayNumbers = new Map<string, number>()
+const DAY_NUMBERS_KEPT = 4096
+
 function toDayNumber (date: string): number {
-  if (!isIsoDate(date)) throw new RangeError(`not an ISO date: ${date}`)
-  return Date.parse(`${date}T00:00:00Z`) / DAY_MS
+  let day = dayNumbers.get(date)
+  if (day === undefined) {
+    if (!isIsoDate(date)) throw new RangeError(`not an ISO date: ${date}`)
+    day = Date.parse(`${date}T00:00:00Z`) / DAY_MS
+    if (dayNumbers.size >= DAY_NUMBERS_KEPT) dayNumbers.clear()
+    dayNumbers.set(date, day)
+  }
+  return day
 }
 
 function fromDayNumber (day: number): string {
@@ -42,11 +52,23 @@ export function isWorkingDay (calendar: WorkCalendar, date: string): boolean {
   return isWorkingDayNumber(calendar, toDayNumber(date))
 }
 
-/** The loops below walk day numbers, already validated: no date is parsed again on the way. */
+/** A calendar's dates as day numbers, made once per calendar (calendars are replaced, never changed). */
+const numberedCalendars = new WeakMap<WorkCalendar, { holidays: ReadonlySet<number>, workdays: ReadonlySet<number> }>()
+
+function numbered (calendar: WorkCalendar): { holidays: ReadonlySet<number>, workdays: ReadonlySet<number> } {
+  let days = numberedCalendars.get(calendar)
+  if (!days) {
+    days = { holidays: new Set([...calendar.holidays].map(toDayNumber)), workdays: new Set([...calendar.workdays].map(toDayNumber)) }
+    numberedCalendars.set(calendar, days)
+  }
+  return days
+}
+
+/** The loops below walk day numbers, already validated: no date is parsed or formatted on the way. */
 function isWorkingDayNumber (calendar: WorkCalendar, day: number): boolean {
-  const date = fromDayNumber(day)
-  if (calendar.holidays.has(date)) return false
-  if (calendar.workdays.has(date)) return true
+  const { holidays, workdays } = numbered(calendar)
+  if (holidays.has(day)) return false
+  if (workdays.has(day)) return true
   const weekday = (((day + 4) % 7) + 7) % 7 // day 0, 1970-01-01, was a Thursday
   return weekday !== 0 && weekday !== 6
 }

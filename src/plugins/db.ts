@@ -10,15 +10,15 @@
  */
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { sql } from 'drizzle-orm'
+import { sql, type SQL } from 'drizzle-orm'
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import { migrate } from 'drizzle-orm/postgres-js/migrator'
+import { PgDialect } from 'drizzle-orm/pg-core'
 import fp from 'fastify-plugin'
 import postgres from 'postgres'
-import * as schema from '../../schema/index.ts'
 import type { DatabaseServer } from '../lib/embedded-postgres.ts'
 
-export type Database = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql }
+export type Database = PostgresJsDatabase & { $client: postgres.Sql }
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0]
 /** Either the pool or an open transaction: repositories accept both. */
 export type Queryable = Database | Transaction
@@ -74,7 +74,9 @@ export function connect (url: string, poolMax: number): Database {
     connection: { application_name: 'openhall' }
   })
   preferPreparedStatements(client as unknown as PatchableSql)
-  const db = drizzle({ client, schema, casing: 'snake_case' }) as Database
+  // no schema: the relational query API is not used, and with it every transaction built a query
+  // builder for each of the schema's tables
+  const db = drizzle({ client, casing: 'snake_case' }) as Database
   checkUnawaitedStatements(db)
   return db
 }
@@ -99,6 +101,23 @@ export function sendUnawaited (tx: Queryable, statement: Promise<unknown> & { ex
   statement.catch(() => {})
   statements.push(statement)
   return true
+}
+
+const dialect = new PgDialect({ casing: 'snake_case' })
+
+/**
+ * Runs a write whose answer nobody reads. Inside a transaction opened by db.transaction it is sent
+ * without waiting (sendUnawaited), so the writes of a step and its COMMIT reach PostgreSQL in one
+ * round trip; elsewhere it is awaited. The caller's later statements still see what it wrote:
+ * statements on a connection run in the order they were sent.
+ */
+export async function write (tx: Queryable, query: SQL): Promise<void> {
+  if (unawaited.has(tx as Transaction)) {
+    const { sql: text, params } = dialect.sqlToQuery(query)
+    sendUnawaited(tx, driverOf(tx as Transaction).unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }))
+    return
+  }
+  await tx.execute(query)
 }
 
 /**

@@ -24,7 +24,7 @@
 import { and, asc, eq, inArray, isNull, lte, sql } from 'drizzle-orm'
 import fp from 'fastify-plugin'
 import { timers } from '../../schema/index.ts'
-import { postgresErrorOf, type Queryable, type Transaction } from './db.ts'
+import { postgresErrorOf, write, type Queryable, type Transaction } from './db.ts'
 
 export interface TimerRow {
   id: string
@@ -187,7 +187,7 @@ export default fp(async function timersPlugin (app) {
     },
     async schedule (tx, input) {
       // hand-written: most steps of a case schedule or move a timer, and the builder cost more than the upsert
-      await tx.execute(sql`
+      await write(tx, sql`
         insert into timers (kind, key, fire_at, payload, interval_seconds)
         values (${input.kind}, ${input.key}, ${input.fireAt.toISOString()}::timestamptz, ${JSON.stringify(input.payload ?? {})}::jsonb, ${input.intervalSeconds ?? null}::int)
         on conflict (key) do update set kind = excluded.kind, fire_at = excluded.fire_at, payload = excluded.payload,

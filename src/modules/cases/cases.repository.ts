@@ -68,7 +68,7 @@ export async function updateCase (db: Queryable, id: string, values: Partial<Cas
 
 /** updateCase for callers that know the row they wrote (it returns nothing to map). */
 export async function setCase (db: Queryable, id: string, values: Partial<CaseInsert>): Promise<void> {
-  await db.execute(sql`update cases set ${caseCodec.assignments(values)} where id = ${id}`)
+  await write(db, sql`update cases set ${caseCodec.assignments(values)} where id = ${id}`)
 }
 
 export interface CaseListFilter {
@@ -173,7 +173,7 @@ export async function endOpenPause (db: Queryable, caseId: string, at: Date): Pr
 }
 
 export async function insertEvent (db: Queryable, values: Pick<typeof caseEvents.$inferInsert, 'caseId' | 'at' | 'kind' | 'detail'>): Promise<void> {
-  await db.execute(sql`insert into case_events (case_id, at, kind, detail) values (${values.caseId}, ${instant(values.at)}, ${values.kind}, ${JSON.stringify(values.detail ?? {})}::jsonb)`)
+  await write(db, sql`insert into case_events (case_id, at, kind, detail) values (${values.caseId}, ${instant(values.at)}, ${values.kind}, ${JSON.stringify(values.detail ?? {})}::jsonb)`)
 }
 
 export async function eventsOf (db: Queryable, caseId: string): Promise<EventRow[]> {
