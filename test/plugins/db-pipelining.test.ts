@@ -14,16 +14,14 @@ import { write } from '../../src/plugins/db.ts'
 function countingClient (url: string) {
   const parsed = new URL(url)
   const writes = { count: 0 }
-  const client = postgres(url, {
-    max: 1,
-    onnotice: () => {},
-    socket: () => {
-      const socket = net.connect({ host: parsed.hostname, port: Number(parsed.port || 5432) })
-      const send = socket.write.bind(socket) as (...args: unknown[]) => boolean
-      socket.write = ((...args: unknown[]) => { writes.count++; return send(...args) }) as typeof socket.write
-      return socket
-    }
-  })
+  // `socket` is the driver's documented hook for a custom connection; its types leave it out
+  const socket = () => {
+    const connection = net.connect({ host: parsed.hostname, port: Number(parsed.port || 5432) })
+    const send = connection.write.bind(connection) as (...args: unknown[]) => boolean
+    connection.write = ((...args: unknown[]) => { writes.count++; return send(...args) }) as typeof connection.write
+    return connection
+  }
+  const client = postgres(url, { max: 1, onnotice: () => {}, socket } as postgres.Options<Record<string, never>>)
   return { client, writes }
 }
 
