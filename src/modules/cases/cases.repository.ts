@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-
 import {
   caseCorrections, caseEvents, caseMaterials, casePauses, caseRatings, caseSequences, caseSubtasks, cases, departments, rectifications, supervisionLetters, windows
 } from '../../../schema/index.ts'
-import type { Queryable } from '../../plugins/db.ts'
+import { write, type Queryable } from '../../plugins/db.ts'
 import { rowCodec } from '../../lib/row-codec.ts'
 import type { CaseState } from './cases.rules.ts'
 
