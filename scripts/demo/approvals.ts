@@ -134,8 +134,9 @@ export async function seedApprovals (app: FastifyInstance, dataDir: string): Pro
   const file = async (materials: string[]) => cases.file(actorFor(applicant), 'online', { itemId: food.id, request: '申请新办小餐饮店食品经营许可' }, await Promise.all(materials.map(material)))
   const clerk = actorFor(people.get('scjg.clerk')!)
   const waiting = await file(['SQS', 'YYZZ'])
-  const incomplete = await file(['SQS'])
-  await cases.noticeCorrection(clerk, incomplete.case.id, { materials: ['YYZZ'], note: '请补交营业执照复印件（加盖公章）' })
+  // online every required material comes with the application; this copy lacks the company's stamp
+  const incomplete = await file(['SQS', 'YYZZ'])
+  await cases.noticeCorrection(clerk, incomplete.case.id, { materials: ['YYZZ'], note: '营业执照复印件未加盖公章，请补交加盖公章的复印件' })
   const inReview = await file(['SQS', 'YYZZ', 'PMT'])
   await cases.accept(clerk, inReview.case.id)
   await cases.startReview(clerk, inReview.case.id)

@@ -19,6 +19,8 @@ import { adminPages } from './pages/admin.pages.ts'
 import { messagesPages } from './pages/messages.pages.ts'
 import { registrationPages } from './pages/registration.pages.ts'
 import { approvalsPages } from './pages/approvals.pages.ts'
+import { approvalsRatingsPages } from './pages/approvals-ratings.pages.ts'
+import { supervisionCasesPages } from './pages/supervision-cases.pages.ts'
 import { auditPages } from './pages/audit.pages.ts'
 import { cataloguePages } from './pages/catalogue.pages.ts'
 import { delegationsPages } from './pages/delegations.pages.ts'
@@ -111,6 +113,8 @@ export const webModule: FastifyPluginAsync<WebOptions> = async (app, options) =>
   await app.register(tradingPages, { production: options.production })
   await app.register(openingsPages, { production: options.production })
   await app.register(approvalsPages, { production: options.production, queriesPerMinute: options.signInPerMinute })
+  await app.register(approvalsRatingsPages)
+  await app.register(supervisionCasesPages)
   await app.register(delegationsPages)
   // the simulated bank exists only when configured (SIMULATED_BANK=true, never in production)
   const simulatedBank = app.services.simulatedBank

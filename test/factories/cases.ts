@@ -88,6 +88,15 @@ export async function filed (app: FastifyInstance, applicant: TestUser, itemId: 
   return response.json()
 }
 
+/** Files at the desk's window for an applicant in person, with the given materials (a window may receive fewer than required). */
+export async function filedAtWindow (app: FastifyInstance, desk: ApprovalsDesk, itemId: string, materials: string[] = ['M1', 'M2']): Promise<{ case: CaseView, queryCode: string }> {
+  const body = multipart({ itemId, request: '现场申请新办食品经营许可证', windowId: desk.window.id, 'applicant.name': '王五', 'applicant.idNumber': '110101199003071234' },
+    Object.fromEntries(materials.map((code) => [code, PDF(code)])))
+  const response = await app.inject({ method: 'POST', url: '/api/cases/window', headers: { ...desk.clerk.headers, ...body.headers }, payload: body.payload })
+  if (response.statusCode !== 201) throw new Error(`window filing: ${response.body}`)
+  return response.json()
+}
+
 export async function step (app: FastifyInstance, user: TestUser, caseId: string, path: string, payload?: unknown) {
   return app.inject({ method: 'POST', url: `/api/cases/${caseId}/${path}`, headers: user.headers, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) })
 }

@@ -5,7 +5,7 @@ import t from 'tap'
 import { buildTestApp } from '../helper.ts'
 import { createUser } from '../factories/accounts.ts'
 import { chiefRep } from '../factories/catalogue.ts'
-import { approvalsDesk, delegatedItem, filed, fire, ok, PDF, setClock, signResult, step } from '../factories/cases.ts'
+import { approvalsDesk, delegatedItem, filed, filedAtWindow, fire, ok, PDF, setClock, signResult, step } from '../factories/cases.ts'
 import { multipart } from '../support/multipart.ts'
 import { workDirectory } from '../support/pki.ts'
 
@@ -87,7 +87,8 @@ t.test('bad input at acceptance and in review: specific codes, nothing changed',
   const { app } = await buildTestApp(t)
   const desk = await approvalsDesk(app)
   const item = await delegatedItem(app, desk)
-  const { case: submitted } = await filed(app, desk.applicant, item.id, ['M1'])
+  // received at a window without M2 (online every required material comes with the application)
+  const { case: submitted } = await filedAtWindow(app, desk, item.id, ['M1'])
   t.same(submitted.missingMaterials, ['M2'])
 
   const missing = await step(app, desk.clerk, submitted.id, 'acceptance')
@@ -108,10 +109,11 @@ t.test('bad input at acceptance and in review: specific codes, nothing changed',
   t.equal(second.json().code, 'CORRECTION_ALREADY_GIVEN')
 
   const partial = multipart({}, { M1: PDF('again') })
-  const wrongAnswer = await app.inject({ method: 'POST', url: `/api/cases/${submitted.id}/correction`, headers: { ...desk.applicant.headers, ...partial.headers }, payload: partial.payload })
+  // the applicant came in person: the receiving window hands in the answer
+  const wrongAnswer = await app.inject({ method: 'POST', url: `/api/cases/${submitted.id}/correction`, headers: { ...desk.clerk.headers, ...partial.headers }, payload: partial.payload })
   t.equal(wrongAnswer.json().code, 'MATERIAL_NOT_REQUIRED', 'the answer brings what the notice listed')
   const answer = multipart({}, { M2: PDF('licence copy') })
-  const answered = await ok(await app.inject({ method: 'POST', url: `/api/cases/${submitted.id}/correction`, headers: { ...desk.applicant.headers, ...answer.headers }, payload: answer.payload }))
+  const answered = await ok(await app.inject({ method: 'POST', url: `/api/cases/${submitted.id}/correction`, headers: { ...desk.clerk.headers, ...answer.headers }, payload: answer.payload }))
   t.equal(answered.state, 'submitted', 'the corrected application awaits a new acceptance decision')
   t.same(answered.missingMaterials, [])
   const stillOnce = await step(app, desk.clerk, submitted.id, 'correction-notice', { materials: ['M1'], note: '' })
@@ -151,10 +153,13 @@ t.test('bad input at acceptance and in review: specific codes, nothing changed',
   t.equal(foreign.json().code, 'RESULT_SIGNATURE_INVALID')
   const issued = await ok(await step(app, desk.clerk, submitted.id, 'result', { signature: await signResult(app, desk.clerk, submitted.id, desk.seal) }))
   t.equal(issued.decision, 'deny')
-  const result = (await app.inject({ method: 'GET', url: `/api/cases/${submitted.id}/result`, headers: desk.applicant.headers })).json()
+  const result = (await app.inject({ method: 'GET', url: `/api/cases/${submitted.id}/result`, headers: desk.clerk.headers })).json()
   t.match(JSON.parse(result.json), { kind: 'denial_decision', reasons: ['经营场所不符合要求'] })
 
-  const withdrawn = await step(app, desk.applicant, submitted.id, 'withdrawal', { reason: '不办了' })
+  // an applicant's own case online, once decided, is the department's act
+  const { case: online } = await filed(app, desk.applicant, item.id)
+  for (const [user, path, payload] of [[desk.clerk, 'acceptance'], [desk.clerk, 'review'], [desk.chief, 'decision', { decision: 'approve', reasons: [] }]] as const) await ok(await step(app, user, online.id, path, payload))
+  const withdrawn = await step(app, desk.applicant, online.id, 'withdrawal', { reason: '不办了' })
   t.equal(withdrawn.json().code, 'CASE_STATE_INVALID', 'a decided case is not withdrawn')
 })
 

@@ -258,8 +258,9 @@ t.test('correction and payment notices reach the applicant: inbox, and a text to
   const desk = await approvalsDesk(app)
   const applicant = await confirmedPerson(app, 'citizen.li')
   const item = await delegatedItem(app, desk)
-  const { case: submitted } = await filed(app, applicant, item.id, ['M1'])
-  const noticed = await step(app, desk.clerk, submitted.id, 'correction-notice', { materials: ['M2'], note: '请补交营业执照复印件' })
+  // both materials handed in; the licence copy is not in the legal form, so the notice asks for it again
+  const { case: submitted } = await filed(app, applicant, item.id)
+  const noticed = await step(app, desk.clerk, submitted.id, 'correction-notice', { materials: ['M2'], note: '营业执照复印件不清晰，请重新提交' })
   t.equal(noticed.statusCode, 200)
   await app.timers.fireDue()
   const inbox = (await app.inject({ method: 'GET', url: '/api/messages', headers: applicant.headers })).json()

@@ -97,6 +97,10 @@ t.test('apply, accept, approve, seal the result in the page; the dashboard follo
   await chief.goto(`${url}/workbench/cases/${caseId}`)
   await chief.getByLabel('决定理由（每行一条；不予许可必须说明理由）').fill('经营场所符合要求')
   await chief.getByRole('button', { name: '准予许可' }).click()
+  // the decision binds: the page says what follows and asks once more
+  await chief.getByRole('heading', { name: '确认作出准予许可决定' }).waitFor()
+  await screenshot(chief, 'approvals-decision-confirm')
+  await chief.getByRole('button', { name: '确认准予许可' }).click()
   await chief.waitForURL(/done=decided$/)
   t.equal(await chief.locator('[data-decision]').getAttribute('data-decision'), 'approve')
 

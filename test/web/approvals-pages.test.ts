@@ -9,7 +9,7 @@
 import t from 'tap'
 import { buildTestApp } from '../helper.ts'
 import { createUser, supervisor } from '../factories/accounts.ts'
-import { approvalsDesk, approve, delegatedItem, filed, ok, PDF, step } from '../factories/cases.ts'
+import { approvalsDesk, approve, delegatedItem, filed, filedAtWindow, ok, PDF, step } from '../factories/cases.ts'
 import { createDepartment } from '../factories/departments.ts'
 import { multipart, pageHeaders } from '../factories/fees-pages.ts'
 
@@ -101,8 +101,10 @@ t.test('the workbench: forms for every step, another department\'s case is 404, 
   const item = await delegatedItem(app, desk)
   const clerk = pageHeaders(app, desk.clerk)
   const chief = pageHeaders(app, desk.chief)
-  const { case: filedCase } = await filed(app, desk.applicant, item.id, ['M1'])
+  const { case: filedCase } = await filed(app, desk.applicant, item.id)
   const caseId = filedCase.id
+  // received at the window without the licence copy: for the correction notice
+  const { case: incomplete } = await filedAtWindow(app, desk, item.id, ['M1'])
 
   const queue = await app.inject({ method: 'GET', url: '/workbench', headers: clerk })
   t.equal(queue.statusCode, 200)
@@ -112,18 +114,19 @@ t.test('the workbench: forms for every step, another department\'s case is 404, 
   t.equal((await app.inject({ method: 'GET', url: `/workbench/cases/${caseId}`, headers: pageHeaders(app, other.clerk) })).statusCode, 404, 'another department\'s case page does not exist')
   t.equal((await app.inject({ method: 'GET', url: '/workbench', headers: pageHeaders(app, desk.applicant) })).statusCode, 403)
 
-  const page = await app.inject({ method: 'GET', url: `/workbench/cases/${caseId}`, headers: clerk })
+  const page = await app.inject({ method: 'GET', url: `/workbench/cases/${incomplete.id}`, headers: clerk })
   t.equal(page.statusCode, 200)
   t.match(page.body, /data-missing-materials/)
-  t.match(page.body, /<input type="checkbox" name="materials" value="M2" checked>/, 'the missing material is ticked for the notice')
+  t.match(page.body, /<input type="checkbox" id="correction-material-M2" name="materials" value="M2" checked>/, 'the missing material is ticked for the notice')
   t.match(page.body, /data-material-file="M1"/, 'the handed-in file can be downloaded')
 
-  const accepting = await app.inject({ method: 'POST', url: `/workbench/cases/${caseId}/acceptance`, headers: clerk })
+  const accepting = await app.inject({ method: 'POST', url: `/workbench/cases/${incomplete.id}/acceptance`, headers: clerk })
   t.equal(accepting.statusCode, 422)
   t.match(accepting.body, /必需材料不全/)
-  t.match(accepting.body, /M2/, 'the service names the missing material')
+  t.match(accepting.body, /营业执照复印件/, 'the page names the missing material')
 
-  const notice = await app.inject({ method: 'POST', url: `/workbench/cases/${caseId}/correction-notice`, ...form(clerk, { materials: 'M2', note: '请补营业执照' }) })
+  // online both materials came; the licence copy is not legible, so the notice asks for it again
+  const notice = await app.inject({ method: 'POST', url: `/workbench/cases/${caseId}/correction-notice`, ...form(clerk, { materials: 'M2', note: '营业执照复印件不清晰，请重新提交' }) })
   t.equal(notice.headers.location, `/workbench/cases/${caseId}?done=corrected`)
 
   // the applicant answers the notice in the page
@@ -144,7 +147,9 @@ t.test('the workbench: forms for every step, another department\'s case is 404, 
   const denyWithout = await app.inject({ method: 'POST', url: `/workbench/cases/${caseId}/decision`, ...form(chief, { decision: 'deny', reasons: '' }) })
   t.equal(denyWithout.statusCode, 422)
   t.match(denyWithout.body, /不予许可必须说明理由/)
-  t.equal((await app.inject({ method: 'POST', url: `/workbench/cases/${caseId}/decision`, ...form(chief, { decision: 'approve', reasons: '' }) })).headers.location, `/workbench/cases/${caseId}?done=decided`)
+  const asked = await app.inject({ method: 'POST', url: `/workbench/cases/${caseId}/decision`, ...form(chief, { decision: 'approve', reasons: '' }) })
+  t.match(asked.body, /data-confirm/, 'the decision is confirmed first (test/web/confirmations.test.ts)')
+  t.equal((await app.inject({ method: 'POST', url: `/workbench/cases/${caseId}/decision`, ...form(chief, { decision: 'approve', reasons: '', confirm: '1' }) })).headers.location, `/workbench/cases/${caseId}?done=decided`)
   const decided = await app.inject({ method: 'GET', url: `/workbench/cases/${caseId}`, headers: clerk })
   t.match(decided.body, /id="seal-result"/, 'the department\'s clerk is offered the seal')
   t.match(decided.body, /src="\/assets\/bundles\/seal-result.js"/)
@@ -158,7 +163,7 @@ t.test('the workbench: forms for every step, another department\'s case is 404, 
   const board = await app.inject({ method: 'GET', url: '/supervision', headers: pageHeaders(app, watcher) })
   t.equal(board.statusCode, 200)
   t.match(board.body, /data-rooms="\[&quot;supervision:hall&quot;\]"/)
-  t.match(board.body, new RegExp(`data-row="${desk.department.id}"[\\s\\S]*?data-count="awaiting">1<`), 'one case awaits acceptance in the department')
+  t.match(board.body, new RegExp(`data-row="${desk.department.id}"[\\s\\S]*?data-count="awaiting">2<`), 'two cases await acceptance in the department: this one and the one received incomplete')
   const letter = await app.inject({
     method: 'POST', url: '/supervision/letters', ...form(pageHeaders(app, watcher), { departmentId: desk.department.id, caseId: waiting.id, subject: '请尽快受理', body: '该件已提交，请按时受理。', replyWorkingDays: '3' })
   })
@@ -203,7 +208,7 @@ t.test('a clerk files at the window for an applicant in person and sees the quer
   }
   const bad = await post(clerk, { 'applicant.name': '王五', 'applicant.idNumber': '12345' })
   t.equal(bad.statusCode, 400)
-  t.match(bad.body, /请选择收件窗口，填写申请人姓名、证件号码/)
+  t.match(bad.body, /id="filing-id-error" class="error field-error">请填写 15–18 位证件号码/, 'the ID number is refused beside its field')
   t.match(bad.body, /value="王五"/, 'what was typed stays in the form')
   const foreign = await post(pageHeaders(app, other.clerk), { 'applicant.name': '王五', 'applicant.idNumber': '11010119900307123x' })
   t.equal(foreign.statusCode, 422)

@@ -183,6 +183,10 @@ t.test('unified fees in a real browser', async (t) => {
   await row.getByLabel('银行流水号').fill('SIMRF0001')
   await shoot(finance, 'fees-finance-refunds')
   await row.getByRole('button', { name: '登记退款' }).click()
+  // recording binds the ledger: the amount in figures and capitals, then confirm
+  t.match(await finance.locator('[data-confirm-facts]').innerText(), /伍仟元整/)
+  await shoot(finance, 'fees-finance-refund-confirm')
+  await finance.getByRole('button', { name: '确认登记退款' }).click()
   t.ok(await finance.locator('[data-refund-paid]').isVisible())
 
   await finance.goto(`${url}/finance/remittances`)

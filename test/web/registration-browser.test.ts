@@ -2,14 +2,19 @@
  * Self-registration in a real Chromium: from the sign-in page to the person's form, refused with
  * an error summary whose links move to the fields, then registered; the code texted to the
  * simulated gateway is entered on the verification page; the new account signs in and finds the
- * welcome message counted in the navigation.
+ * welcome message counted in the navigation. An organisation registers in the form, and on its
+ * registration's page activates the account with its certificate: the key signs the challenge in
+ * the page (the browser's certificate client), another company's certificate is refused in words.
  * Screenshots: test/screenshots/registration-*.png.
  */
 import t from 'tap'
-import { TEST_PASSWORD } from '../factories/accounts.ts'
+import { demoCreditCode } from '../../scripts/demo/county.ts'
+import { derToPem } from '../../src/lib/pki/x509-parts.ts'
+import { TEST_PASSWORD, hallAdmin } from '../factories/accounts.ts'
 import { lastCode, mobile } from '../factories/registration.ts'
 import { baseUrl, buildTestApp } from '../helper.ts'
-import { launchChromium, screenshot } from '../support/browser.ts'
+import { launchChromium, screenshot, watchedPage } from '../support/browser.ts'
+import { createAuthority, issueLeaf, rsaKey, workDirectory, writePem } from '../support/pki.ts'
 
 t.test('register with a mobile number, confirm it with the texted code, sign in', async (t) => {
   const { app } = await buildTestApp(t, { listen: true })
@@ -66,4 +71,61 @@ t.test('register with a mobile number, confirm it with the texted code, sign in'
   t.match(await main.innerText(), /注册成功/)
   await screenshot(page, 'registration-messages')
   t.same(failures, [], 'no script errors')
+})
+
+t.test('an organisation registers, then activates its account with its certificate in the page', async (t) => {
+  const { app } = await buildTestApp(t, { listen: true })
+  const url = baseUrl(app)
+  // a commercial CA the hall trusts, root and issuing certificate
+  const admin = await hallAdmin(app)
+  const authority = createAuthority('天威诚信 Test CA')
+  for (const [certificate, role] of [[authority.root, 'root'], [authority.intermediate, 'intermediate']] as const) {
+    const added = await app.inject({ method: 'POST', url: '/api/pki/authorities', headers: admin.headers, payload: { certificate: derToPem(certificate), role } })
+    t.equal(added.statusCode, 201, added.body)
+  }
+  const dir = workDirectory(t)
+  const code = demoCreditCode('330100', 'MA8D9E0F')
+  const holding = (name: string, creditCode: string) => {
+    const key = rsaKey()
+    const leaf = issueLeaf(authority, { key, subject: [['C', 'CN'], ['O', '远航建设有限公司'], ['serialNumber', creditCode], ['CN', '远航建设']] })
+    return { certificate: writePem(dir, `${name}.pem`, leaf), key: writePem(dir, `${name}.key`, key) }
+  }
+  const own = holding('yuanhang', code)
+  const another = holding('another', demoCreditCode('330100', '87654321'))
+
+  const browser = await launchChromium(t)
+  const { page, failures } = await watchedPage(browser)
+  const main = page.getByRole('main')
+  await page.goto(`${url}/register?kind=organisation`)
+  await main.getByLabel('单位名称').fill('远航建设有限公司')
+  await main.getByLabel('统一社会信用代码').fill(code)
+  await main.getByLabel('投标人').check()
+  await main.getByLabel('用户名').fill('yuanhang')
+  await main.getByLabel('密码').fill(TEST_PASSWORD)
+  await main.getByRole('button', { name: '提交注册' }).click()
+  await page.locator('[data-registration-received]').waitFor()
+  t.match(await main.innerText(), /正在等待大厅审核/)
+  await screenshot(page, 'registration-organisation')
+
+  // another company's certificate: refused, in the page's words
+  const activate = async (files: { certificate: string, key: string }) => {
+    await main.getByLabel('证书文件（PEM）').setInputFiles(files.certificate)
+    await main.getByLabel('私钥文件（PEM，仅在本页使用）').setInputFiles(files.key)
+    await main.getByRole('button', { name: '用单位数字证书激活' }).click()
+  }
+  await activate(another)
+  const status = page.locator('[data-sign-in-status]')
+  await status.filter({ hasText: '该证书载明的不是本单位的统一社会信用代码' }).waitFor()
+  await screenshot(page, 'registration-activation-refused')
+  t.equal((await app.services.accounts.listAccounts({ q: 'yuanhang', limit: 1, offset: 0 })).items[0]?.status, 'pending', 'the account is still pending')
+
+  await activate(own)
+  await page.waitForURL(`${url}/login?done=activated`)
+  t.match(await page.locator('[data-login-done]').innerText(), /单位账户已通过数字证书启用/)
+  await main.getByLabel('用户名').fill('yuanhang')
+  await main.getByLabel('密码').fill(TEST_PASSWORD)
+  await main.getByRole('button', { name: '登录' }).click()
+  await page.waitForURL(`${url}/`)
+  t.match(await main.innerText(), /远航建设有限公司/, 'the organisation is signed in')
+  t.same(failures, [], 'no script errors, nothing failed to load')
 })

@@ -1,8 +1,9 @@
 /**
  * The bidder's submission in a real Chromium: the public announcement, obtaining the documents,
- * then sealing in the page with the bidder's own key file (WebCrypto, the shared format code)
- * and uploading with a progress bar; the signed receipt comes back. The package the store holds
- * is opened with the secret file the page handed the bidder, and it carries what was typed.
+ * then sealing in the page with the bidder's own key file (WebCrypto, the shared format code),
+ * saving the package and its secret file, and uploading with a progress bar; the signed receipt
+ * comes back. The package the store holds is opened with the secret file the page handed the
+ * bidder, and it carries what was typed.
  * Screenshots of each main page go to test/screenshots/trading-*.png.
  */
 import { readFile, writeFile } from 'node:fs/promises'
@@ -66,15 +67,22 @@ t.test('a bidder seals and submits a bid in the browser', async (t) => {
   await page.getByLabel('数字证书（PEM）').setInputFiles(path.join(dir, 'jianye.pem'))
   await page.getByLabel('私钥（PKCS#8 PEM，只在本机使用）').setInputFiles(path.join(dir, 'jianye.key'))
   await shoot('bid-form')
-  await page.getByRole('button', { name: '加密签名并递交' }).click()
+  // review, seal, save both files and pick them back (test/web/bid-safety-browser.test.ts has the details), submit
+  await page.getByRole('button', { name: '下一步：核对投标内容' }).click()
+  await page.getByRole('button', { name: '确认无误，加密并签名' }).click()
+  await page.locator('[data-bid-step="save"]').waitFor({ timeout: 30_000 })
+  const secretFile = path.join(dir, 'secret.json')
+  for (const [name, file] of [['bid.ohsb', path.join(dir, 'bid.ohsb')], ['bid.ohsb.secret.json', secretFile]]) {
+    const download = page.waitForEvent('download')
+    await page.getByRole('link', { name: `下载 ${name!}`, exact: true }).click()
+    await (await download).saveAs(file!)
+    await page.getByLabel(`选择刚保存的 ${name!}，核对是否完整`).setInputFiles(file!)
+  }
+  await page.getByRole('button', { name: '递交投标' }).click()
   await page.locator('[data-receipt]').waitFor({ timeout: 30_000 })
   t.equal(await page.locator('#bid-progress').evaluate((element) => (element as HTMLProgressElement).value), 1, 'the upload progress reached the end')
   t.match(await page.locator('#bid-status').innerText(), /递交成功/)
   await shoot('bid-submitted')
-  const secretDownload = page.waitForEvent('download')
-  await page.getByRole('link', { name: 'bid.ohsb.secret.json' }).click()
-  const secretFile = path.join(dir, 'secret.json')
-  await (await secretDownload).saveAs(secretFile)
   t.notOk(uploads.some((body) => body.includes('PRIVATE KEY')), 'the private key never left the page')
   t.notOk(uploads.some((body) => body.includes('投标函') || body.includes('%PDF')), 'nothing was uploaded in clear')
 

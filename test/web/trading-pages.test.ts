@@ -96,7 +96,8 @@ t.test('agency, hall and bidder pages carry a tender from entry to questions', a
   t.match((await app.inject({ method: 'GET', url: '/schedule' })).body, /城东污水处理厂提标改造工程/)
 
   const second2 = await post('/agency/tenders', desk.agency.headers, { ...tenderForm, title: '第二标段（将终止）', bidDeadline: local(timing.bidDeadline) })
-  t.equal((await post(`${second2.headers.location as string}/cancel`, desk.agency.headers, { reason: '合并到第一标段' })).statusCode, 302, 'a draft is cancelled from its page')
+  t.match((await post(`${second2.headers.location as string}/cancel`, desk.agency.headers, { reason: '合并到第一标段' })).body, /data-confirm/, 'cancelling asks once more (test/web/confirmations.test.ts)')
+  t.equal((await post(`${second2.headers.location as string}/cancel`, desk.agency.headers, { reason: '合并到第一标段', confirm: '1' })).statusCode, 302, 'a draft is cancelled from its page')
 
   const bidder = await bidderWithCertificate(app)
   t.equal((await post(`/tenders/${lawfulId}/register`, bidder.user.headers, {})).statusCode, 302)

@@ -10,7 +10,6 @@ export interface CaseDocument {
   hallName: string
   /** e.g. 受理通知书 */
   title: string
-  subtitle: string
   caseNumber: string
   departmentName: string
   itemName: string
@@ -34,7 +33,6 @@ export async function renderCaseDocumentPdf (document: CaseDocument): Promise<Bu
   let y = drawHeader(sheet, {
     hallName: document.hallName,
     title: document.title,
-    subtitle: document.subtitle,
     reference: { label: '办件编号', value: document.caseNumber },
     qr: { text: document.progressUrl, caption: '扫码查询办理进度' }
   })

@@ -138,7 +138,8 @@ export function assertLinesAddUp (items: readonly PdfLine[], totalFen: bigint): 
 export interface Header {
   hallName: string
   title: string
-  subtitle: string
+  /** a line under the title; the documents are Chinese only, so none prints a translation there */
+  subtitle?: string
   /** printed large under the title: the payment code or the receipt number */
   reference: { label: string, value: string }
   qr: { text: string, caption: string }
@@ -154,7 +155,8 @@ export function drawHeader ({ doc }: Sheet, header: Header): number {
   const width = qrX - MARGIN - 16
   doc.fontSize(11).fillColor(MUTED).text(header.hallName, MARGIN, MARGIN, { width })
   doc.fontSize(24).fillColor(INK).text(header.title, MARGIN, doc.y + 6, { width })
-  doc.fontSize(9).fillColor(MUTED).text(header.subtitle, MARGIN, doc.y, { width })
+  doc.fontSize(9).fillColor(MUTED)
+  if (header.subtitle) doc.text(header.subtitle, MARGIN, doc.y, { width })
   doc.text(header.reference.label, MARGIN, doc.y + 10, { width })
   doc.font(MONO).fontSize(17).fillColor(INK).text(header.reference.value, MARGIN, doc.y + 1, { width })
   const y = Math.max(doc.y, MARGIN + QR_SIZE + 14) + 10

@@ -59,7 +59,7 @@ export async function renderOpeningRecordPdf (record: OpeningRecordDocument): Pr
     { title: `${TITLE} ${record.tenderCode}`, author: record.hallName, subject: record.tenderTitle, issuedAt: record.openedAt },
     { title: TITLE, reference: record.tenderCode }
   )
-  let y = drawHeader(sheet, { hallName: record.hallName, title: TITLE, subtitle: 'Bid opening record', reference: { label: '招标编号', value: record.tenderCode }, qr: { text: record.recordUrl, caption: '扫码查看开标记录' } })
+  let y = drawHeader(sheet, { hallName: record.hallName, title: TITLE, reference: { label: '招标编号', value: record.tenderCode }, qr: { text: record.recordUrl, caption: '扫码查看开标记录' } })
   y = drawFields(sheet, y, [
     [['项目名称', record.tenderTitle]],
     [['招标人', record.tendererName], ['开标地点', record.venueName ?? '远程开标']],

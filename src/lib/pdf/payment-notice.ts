@@ -40,7 +40,6 @@ export async function renderPaymentNoticePdf (notice: PaymentNoticeDocument): Pr
   let y = drawHeader(sheet, {
     hallName: notice.hallName,
     title: TITLE,
-    subtitle: 'Payment notice',
     reference: { label: '缴款码', value: code },
     qr: { text: notice.payUrl, caption: '扫码在线缴款' }
   })

@@ -39,7 +39,6 @@ export async function renderReceiptPdf (receipt: ReceiptDocument): Promise<Buffe
   let y = drawHeader(sheet, {
     hallName: receipt.hallName,
     title: TITLE,
-    subtitle: 'Electronic receipt',
     reference: { label: '收据号码', value: receipt.number },
     qr: { text: receipt.verifyUrl, caption: '扫码核验真伪' }
   })

@@ -40,5 +40,5 @@ export const ERROR_OF: Record<CaseErrorCode, () => Error> = {
   PAUSE_LIMIT_INVALID: () => new errors.PauseLimitInvalid(),
   DECISION_REASONS_REQUIRED: () => new errors.DecisionReasonsRequired(),
   OUTSIDE_DELEGATION: () => new errors.OutsideDelegation('no delegation covers it'),
-  RATING_INVALID: () => new errors.RatingNotOpen()
+  RATING_INVALID: () => new errors.RatingInvalid()
 }

@@ -17,10 +17,10 @@ export type CaseDocumentsDeps = Pick<CasesDeps, 'db' | 'store' | 'departments' |
 
 export function createCaseDocuments ({ db, store, departments, hallName, publicUrl, contentOf, readable, byQueryCode }: CaseDocumentsDeps) {
   const DOCUMENT_TITLES = {
-    acceptance: ['受理通知书', 'Acceptance receipt'],
-    refusal: ['不予受理通知书', 'Refusal receipt'],
-    correction: ['一次性告知书', 'Correction notice'],
-    result: ['办理结果', 'Result']
+    acceptance: '受理通知书',
+    refusal: '不予受理通知书',
+    correction: '一次性告知书',
+    result: '办理结果'
   } as const
   type DocumentKind = keyof typeof DOCUMENT_TITLES
 
@@ -36,7 +36,7 @@ export function createCaseDocuments ({ db, store, departments, hallName, publicU
       applicantName: applicant.name,
       progressUrl: `${publicUrl}/progress?number=${encodeURIComponent(row.number)}`
     }
-    const [title, subtitle] = DOCUMENT_TITLES[kind]
+    const title = DOCUMENT_TITLES[kind]
     const materialName = (code: string) => content.materials.find((material) => material.code === code)?.name ?? code
     if (kind === 'acceptance') {
       if (!row.acceptedAt) throw new errors.DocumentNotAvailable('acceptance receipt')
@@ -44,17 +44,17 @@ export function createCaseDocuments ({ db, store, departments, hallName, publicU
         row.deemedAccepted ? '您的申请在法定期限内未获答复，依法自收到申请材料之日起视为受理。' : '您的申请材料齐全、符合法定形式，本机关决定受理。',
         `承诺办结时限：${row.promisedWorkingDays === 0 ? '即办' : `${row.promisedWorkingDays} 个工作日`}${row.dueAt ? `，应于 ${shanghaiDate(new Date(row.dueAt.getTime() - 1))} 前办结` : ''}。`
       ]
-      return renderCaseDocumentPdf({ ...base, title, subtitle, issuedAt: row.acceptedAt, fields: [], body: { heading: '受理决定', lines } })
+      return renderCaseDocumentPdf({ ...base, title, issuedAt: row.acceptedAt, fields: [], body: { heading: '受理决定', lines } })
     }
     if (kind === 'refusal') {
       if (row.state !== 'refused') throw new errors.DocumentNotAvailable('refusal receipt')
-      return renderCaseDocumentPdf({ ...base, title, subtitle, issuedAt: row.updatedAt, fields: [], body: { heading: '不予受理的理由', lines: row.refusalReasons ?? [] } })
+      return renderCaseDocumentPdf({ ...base, title, issuedAt: row.updatedAt, fields: [], body: { heading: '不予受理的理由', lines: row.refusalReasons ?? [] } })
     }
     if (kind === 'correction') {
       const correction = await repo.correctionOf(db, row.id)
       if (!correction) throw new errors.DocumentNotAvailable('correction notice')
       const lines = [...correction.materials.map((code, index) => `${index + 1}. ${materialName(code)}`), ...(correction.note ? [correction.note] : [])]
-      return renderCaseDocumentPdf({ ...base, title, subtitle, issuedAt: correction.givenAt, fields: [], body: { heading: '请一次性补齐以下材料', lines } })
+      return renderCaseDocumentPdf({ ...base, title, issuedAt: correction.givenAt, fields: [], body: { heading: '请一次性补齐以下材料', lines } })
     }
     if (!row.result || !row.resultIssuedAt) throw new errors.ResultNotIssued()
     const result = row.result as { kind: string, number: string, decision: string, reasons: string[], validUntil: string | null, request: string }
@@ -63,7 +63,6 @@ export function createCaseDocuments ({ db, store, departments, hallName, publicU
     return renderCaseDocumentPdf({
       ...base,
       title: result.kind === 'licence' ? `${row.itemName} 许可证` : '行政许可决定书',
-      subtitle: result.kind === 'licence' ? 'Licence' : 'Decision',
       issuedAt: row.resultIssuedAt,
       fields: [[['文书编号', result.number]]],
       body: { heading, lines },

@@ -7,6 +7,18 @@ export const CorrectionIncomplete = createError<'CORRECTION_INCOMPLETE', 422, [s
 export const CorrectionNotNeeded = createError('CORRECTION_NOT_NEEDED', 'Nothing is missing: accept or refuse the application instead', 422)
 export const MaterialNotRequired = createError<'MATERIAL_NOT_REQUIRED', 422, [string]>('MATERIAL_NOT_REQUIRED', 'The item does not ask for material %s', 422)
 export const MaterialsMissing = createError<'MATERIALS_MISSING', 422, [string]>('MATERIALS_MISSING', 'Required materials are missing: %s; give the correction notice instead', 422)
+/**
+ * An online application left out required materials: the applicant learns at once which (the
+ * window receives what is handed in and tells the applicant once, by the correction notice).
+ * `details` names each missing material, so a form can mark its field.
+ */
+export class ApplicationMaterialsMissing extends createError<'APPLICATION_MATERIALS_MISSING', 422, [string]>('APPLICATION_MATERIALS_MISSING', 'The application lacks required materials: %s; hand them in with the application', 422) {
+  readonly details: Array<{ path: string, message: string }>
+  constructor (readonly missing: string[]) {
+    super(missing.join(', '))
+    this.details = missing.map((code) => ({ path: `/materials/${code}`, message: 'required material not handed in' }))
+  }
+}
 export const MaterialUnknown = createError<'MATERIAL_UNKNOWN', 422, [string]>('MATERIAL_UNKNOWN', 'The item has no material %s', 422)
 export const AcceptanceLimitPassed = createError('ACCEPTANCE_LIMIT_PASSED', 'The 5-working-day acceptance limit has passed: the case counts as accepted', 409)
 export const CasePaused = createError('CASE_PAUSED', 'The clock of this case is paused; end the pause first', 409)
@@ -27,6 +39,7 @@ export const ResultSignatureInvalid = createError<'RESULT_SIGNATURE_INVALID', 42
 export const ResultNotIssued = createError('RESULT_NOT_ISSUED', 'The result of this case has not been issued', 404)
 export const QueryCodeWrong = createError('CASE_QUERY_FAILED', 'No case matches this number and query code', 404)
 export const RatingNotOpen = createError('RATING_NOT_OPEN', 'A case is rated once, after it is closed', 409)
+export const RatingInvalid = createError('RATING_INVALID', 'A rating is a whole number from 1 to 5, with a comment of at most 2000 characters', 400)
 export const WindowNotServing = createError<'WINDOW_NOT_SERVING', 422, [string]>('WINDOW_NOT_SERVING', 'This window does not receive this item: %s', 422)
 export const LetterNotFound = createError<'LETTER_NOT_FOUND', 404, [string]>('LETTER_NOT_FOUND', 'Supervision letter %s not found', 404)
 export const LetterAnswered = createError('LETTER_ANSWERED', 'This supervision letter has been answered', 409)

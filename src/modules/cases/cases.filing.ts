@@ -12,7 +12,8 @@ import { promisedLimitOf } from '../catalogue/catalogue.content.ts'
 import { ACCEPTANCE_TIMER, clockKey } from './cases.constants.ts'
 import * as errors from './cases.errors.ts'
 import * as repo from './cases.repository.ts'
-import { acceptanceLimitEndsAt, caseNumber, createQueryCode, DEFAULT_WARNING_WORKING_DAYS } from './cases.rules.ts'
+import { requiredCodes } from './cases.acceptance.ts'
+import { acceptanceLimitEndsAt, caseNumber, createQueryCode, DEFAULT_WARNING_WORKING_DAYS, missingAtFiling } from './cases.rules.ts'
 import type { ApplicationFields, CaseView } from './cases.schemas.ts'
 import type { CaseHelpers, CasesDeps, UploadedMaterial } from './cases.service.ts'
 
@@ -45,7 +46,9 @@ export function createCaseFiling ({ db, clock, calendar, timers, store, catalogu
   /**
    * Files an application, online (an applicant) or at a window (a clerk, for the applicant in
    * person). The material files were streamed into the store by the route; on any refusal they
-   * are removed again, so a refused application leaves nothing behind.
+   * are removed again, so a refused application leaves nothing behind. Online, every required
+   * material comes with the application (missingAtFiling); at a window what is missing is for
+   * the correction notice.
    */
   async function file (actor: Actor, channel: 'online' | 'window', fields: ApplicationFields, uploads: UploadedMaterial[]): Promise<{ case: CaseView, queryCode: string }> {
     try {
@@ -55,6 +58,8 @@ export function createCaseFiling ({ db, clock, calendar, timers, store, catalogu
       if (unknown) throw new errors.MaterialUnknown(unknown.code)
       if (channel === 'window' && (!fields.windowId || !fields.applicant)) throw new errors.WindowNotServing('a window filing names its window and the applicant')
       if (channel === 'online' && fields.windowId) throw new errors.WindowNotServing('an online application names no window')
+      const missing = missingAtFiling(channel, requiredCodes(item.content), uploads.map((upload) => upload.code))
+      if (missing.length > 0) throw new errors.ApplicationMaterialsMissing(missing)
       const window = await windowFor(actor, fields, item)
       const majorProject = fields.majorProject === true
       const windowId = window?.id ?? await onlineWindow(item.departmentId, majorProject)

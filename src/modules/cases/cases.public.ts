@@ -1,19 +1,23 @@
 /**
  * The public side: whoever holds the receipt (the case number and its query code) follows the
- * case's progress and, once it is closed, rates it (好差评); a bad rating opens a rectification.
+ * case's progress and, once it is closed, rates it (好差评), as does the applicant signed in from its
+ * own cases; a bad rating opens a rectification.
  */
+import type { Actor } from '../../lib/actor.ts'
 import { sha256Hex } from '../../lib/crypto-bits.ts'
 import { auditRecord } from '../../plugins/audit.ts'
-import type { Queryable } from '../../plugins/db.ts'
+import type { Queryable, Transaction } from '../../plugins/db.ts'
 import { RECTIFICATION_TIMER } from './cases.constants.ts'
 import * as errors from './cases.errors.ts'
 import * as repo from './cases.repository.ts'
-import { isBadRating, isValidQueryCode, normaliseQueryCode, rectificationDueAt, type RatingLevel } from './cases.rules.ts'
+import { isBadRating, isRatingLevel, isValidQueryCode, normaliseQueryCode, rectificationDueAt } from './cases.rules.ts'
+import type { CaseView } from './cases.schemas.ts'
 import type { CaseHelpers, CasesDeps } from './cases.service.ts'
 
-export type CasePublicSideDeps = Pick<CasesDeps, 'db' | 'audit' | 'clock' | 'calendar' | 'timers'> & Pick<CaseHelpers, 'record' | 'broadcast'>
+export type CasePublicSideDeps = Pick<CasesDeps, 'db' | 'audit' | 'clock' | 'calendar' | 'timers'> & Pick<CaseHelpers, 'record' | 'broadcast' | 'ownCase'>
+  & { view: (row: repo.CaseRow) => Promise<CaseView> }
 
-export function createCasePublicSide ({ db, audit, clock, calendar, timers, record, broadcast }: CasePublicSideDeps) {
+export function createCasePublicSide ({ db, audit, clock, calendar, timers, record, broadcast, ownCase, view }: CasePublicSideDeps) {
   /** The case a number and query code name; one answer for a wrong number and a wrong code. */
   async function byQueryCode (number: string, queryCode: string, on: Queryable = db): Promise<repo.CaseRow> {
     const code = normaliseQueryCode(queryCode)
@@ -43,27 +47,46 @@ export function createCasePublicSide ({ db, audit, clock, calendar, timers, reco
     }
   }
 
-  /** 好差评: once, after closing, by whoever holds the receipt; a bad rating opens a rectification. */
+  /**
+   * 好差评 of a case locked in `tx`: once, after closing; a bad rating opens a rectification due
+   * in 15 working days. The progress line and its audit entry name the rater when signed in.
+   */
+  async function rateLocked (tx: Transaction, actor: Actor | null, row: repo.CaseRow, input: { level: number, comment?: string }): Promise<void> {
+    const comment = input.comment?.trim() ?? ''
+    if (!isRatingLevel(input.level) || comment.length > 2000) throw new errors.RatingInvalid()
+    if (row.state !== 'closed') throw new errors.RatingNotOpen()
+    const now = clock.now()
+    const rating = await repo.insertRating(tx, { caseId: row.id, level: input.level, comment, ratedAt: now })
+    if (!rating) throw new errors.RatingNotOpen()
+    await record(tx, actor, row, 'rated', { level: input.level }, { comment })
+    const dueAt = rectificationDueAt(calendar.current(), { level: input.level, ratedAt: now })
+    if (!isBadRating(input.level) || !dueAt) return
+    const rectification = await repo.insertRectification(tx, { caseId: row.id, departmentId: row.departmentId, dueAt, createdAt: now })
+    await timers.schedule(tx, { kind: RECTIFICATION_TIMER, key: `${RECTIFICATION_TIMER}:${rectification.id}`, fireAt: dueAt, payload: { rectificationId: rectification.id } })
+    await audit.append(tx, auditRecord(actor, 'rectification.opened', 'rectification', rectification.id, { caseId: row.id, number: row.number, level: input.level, dueAt: dueAt.toISOString() }))
+    await broadcast(tx, row, 'rectification.opened', { rectificationId: rectification.id, dueAt: dueAt.toISOString() })
+  }
+
+  /** 好差评 by whoever holds the receipt (the case number and its query code). */
   async function rate (input: { number: string, queryCode: string, level: number, comment?: string }) {
     await db.transaction(async (tx) => {
       const found = await byQueryCode(input.number, input.queryCode, tx)
-      const row = (await repo.findCase(tx, found.id, 'update'))!
-      if (row.state !== 'closed') throw new errors.RatingNotOpen()
-      const now = clock.now()
-      const rating = await repo.insertRating(tx, { caseId: row.id, level: input.level, comment: input.comment ?? '', ratedAt: now })
-      if (!rating) throw new errors.RatingNotOpen()
-      await record(tx, null, row, 'rated', { level: input.level }, { comment: input.comment ?? '' })
-      const dueAt = rectificationDueAt(calendar.current(), { level: input.level as RatingLevel, ratedAt: now })
-      if (!isBadRating(input.level as RatingLevel) || !dueAt) return
-      const rectification = await repo.insertRectification(tx, { caseId: row.id, departmentId: row.departmentId, dueAt, createdAt: now })
-      await timers.schedule(tx, { kind: RECTIFICATION_TIMER, key: `${RECTIFICATION_TIMER}:${rectification.id}`, fireAt: dueAt, payload: { rectificationId: rectification.id } })
-      await audit.append(tx, auditRecord(null, 'rectification.opened', 'rectification', rectification.id, { caseId: row.id, number: row.number, level: input.level, dueAt: dueAt.toISOString() }))
-      await broadcast(tx, row, 'rectification.opened', { rectificationId: rectification.id, dueAt: dueAt.toISOString() })
+      await rateLocked(tx, null, (await repo.findCase(tx, found.id, 'update'))!, input)
     })
     return progress(input.number, input.queryCode)
   }
 
-  return { byQueryCode, progress, rate }
+  /** 好差评 by the applicant signed in, from its own cases; anyone else's case is 404. */
+  async function rateOwn (actor: Actor, caseId: string, input: { level: number, comment?: string }): Promise<CaseView> {
+    const row = await db.transaction(async (tx) => {
+      const own = await ownCase(tx, actor, caseId)
+      await rateLocked(tx, actor, own, input)
+      return own
+    })
+    return view(row)
+  }
+
+  return { byQueryCode, progress, rate, rateOwn }
 }
 
 export type CasePublicSide = ReturnType<typeof createCasePublicSide>

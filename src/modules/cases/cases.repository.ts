@@ -85,23 +85,34 @@ export interface CaseListFilter {
   offset: number
 }
 
+/** The cases officials confined to some departments and windows reach. */
+function reachOf ({ departmentIds, windowIds }: { departmentIds: string[], windowIds: string[] }): SQL {
+  const reach: SQL[] = []
+  if (departmentIds.length) {
+    reach.push(inArray(cases.departmentId, departmentIds))
+    // a participating department of a joint case sees the case its sub-task belongs to
+    reach.push(sql`exists (select 1 from ${caseSubtasks} where ${caseSubtasks.caseId} = ${cases.id} and ${inArray(caseSubtasks.departmentId, departmentIds)})`)
+  }
+  if (windowIds.length) reach.push(inArray(cases.windowId, windowIds))
+  return reach.length ? or(...reach)! : sql`false`
+}
+
+/** How many cases are in each of `states`, within the scope listCases would list (undefined = the whole hall). */
+export async function stateCounts (db: Queryable, states: readonly CaseState[], scope?: { departmentIds: string[], windowIds: string[] }): Promise<Partial<Record<CaseState, number>>> {
+  if (states.length === 0) return {}
+  const rows = await db.select({ state: cases.state, count: sql<number>`count(*)::int` }).from(cases)
+    .where(and(inArray(cases.state, [...states]), scope ? reachOf(scope) : undefined))
+    .groupBy(cases.state)
+  return Object.fromEntries(rows.map((row) => [row.state, row.count]))
+}
+
 export async function listCases (db: Queryable, filter: CaseListFilter): Promise<CaseRow[]> {
   const conditions: SQL[] = []
   if (filter.states?.length) conditions.push(inArray(cases.state, filter.states))
   if (filter.departmentId) conditions.push(eq(cases.departmentId, filter.departmentId))
   if (filter.windowId) conditions.push(eq(cases.windowId, filter.windowId))
   if (filter.applicantId) conditions.push(eq(cases.applicantId, filter.applicantId))
-  if (filter.scope) {
-    const { departmentIds, windowIds } = filter.scope
-    const reach: SQL[] = []
-    if (departmentIds.length) {
-      reach.push(inArray(cases.departmentId, departmentIds))
-      // a participating department of a joint case sees the case its sub-task belongs to
-      reach.push(sql`exists (select 1 from ${caseSubtasks} where ${caseSubtasks.caseId} = ${cases.id} and ${inArray(caseSubtasks.departmentId, departmentIds)})`)
-    }
-    if (windowIds.length) reach.push(inArray(cases.windowId, windowIds))
-    conditions.push(reach.length ? or(...reach)! : sql`false`)
-  }
+  if (filter.scope) conditions.push(reachOf(filter.scope))
   const now = instant(filter.now)
   if (filter.colour === 'red') conditions.push(sql`${cases.dueAt} <= ${now}`)
   if (filter.colour === 'yellow') conditions.push(sql`${cases.warnAt} <= ${now} and ${cases.dueAt} > ${now}`)
@@ -224,10 +235,25 @@ export async function findRectification (db: Queryable, id: string, lock?: 'upda
   return row
 }
 
-export async function listRectifications (db: Queryable, departmentIds: string[] | null): Promise<RectificationRow[]> {
-  return db.select().from(rectifications)
+/** A rectification with what the supervisor reads it by: the case's number and the rating that opened it. */
+export interface RectificationWithCase { rectification: RectificationRow, number: string, level: number | null, comment: string | null }
+
+function rectificationsWithCase (db: Queryable) {
+  return db.select({ rectification: rectifications, number: cases.number, level: caseRatings.level, comment: caseRatings.comment })
+    .from(rectifications)
+    .innerJoin(cases, eq(cases.id, rectifications.caseId))
+    .leftJoin(caseRatings, eq(caseRatings.caseId, rectifications.caseId))
+}
+
+export async function listRectifications (db: Queryable, departmentIds: string[] | null): Promise<RectificationWithCase[]> {
+  return rectificationsWithCase(db)
     .where(inDepartments(rectifications.departmentId, departmentIds))
     .orderBy(sql`${rectifications.doneAt} is not null`, asc(rectifications.dueAt)).limit(200)
+}
+
+export async function findRectificationWithCase (db: Queryable, id: string): Promise<RectificationWithCase | undefined> {
+  const [row] = await rectificationsWithCase(db).where(eq(rectifications.id, id))
+  return row
 }
 
 export async function updateRectification (db: Queryable, id: string, values: Partial<typeof rectifications.$inferInsert>): Promise<RectificationRow> {
@@ -300,6 +326,35 @@ export async function colourCounts (db: Queryable, departmentIds: string[] | nul
     windows: windowNames.filter((entry) => byWindow.has(entry.id))
       .map((entry) => ({ key: entry.id, code: entry.code, name: entry.name, ...counted(byWindow.get(entry.id)) }))
   }
+}
+
+export const DASHBOARD_COLUMNS = ['awaiting', 'green', 'yellow', 'red', 'paused'] as const
+export type DashboardColumn = typeof DASHBOARD_COLUMNS[number]
+
+/**
+ * The open cases behind one count of the dashboard (every open case without a column): the same
+ * conditions as colourCounts, for a department or a receiving window (or the whole scope), most
+ * urgent first.
+ */
+export async function casesBehindCount (db: Queryable, filter: { departmentIds: string[] | null, departmentId?: string, windowId?: string, column?: DashboardColumn, now: Date, limit: number }): Promise<CaseRow[]> {
+  const now = instant(filter.now)
+  const column: Record<DashboardColumn, SQL> = {
+    awaiting: sql`${cases.state} in ('submitted', 'correction')`,
+    green: sql`${cases.warnAt} > ${now}`,
+    yellow: sql`${cases.warnAt} <= ${now} and ${cases.dueAt} > ${now}`,
+    red: sql`${cases.dueAt} <= ${now}`,
+    paused: sql`${cases.state} in ('accepted', 'review') and ${cases.dueAt} is null`
+  }
+  return db.select().from(cases)
+    .where(and(
+      inArray(cases.state, [...OPEN_CASE_STATES]),
+      inDepartments(cases.departmentId, filter.departmentIds),
+      filter.departmentId ? eq(cases.departmentId, filter.departmentId) : undefined,
+      filter.windowId ? eq(cases.windowId, filter.windowId) : undefined,
+      filter.column ? column[filter.column] : undefined
+    ))
+    .orderBy(sql`${cases.dueAt} asc nulls last`, asc(cases.acceptanceDueAt), asc(cases.submittedAt))
+    .limit(filter.limit)
 }
 
 /** Open sub-tasks past their due, for the dashboard's "late departments" list. */

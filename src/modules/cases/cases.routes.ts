@@ -6,7 +6,7 @@ import { actorOf } from '../../lib/actor.ts'
 import { problems } from '../../lib/http-schemas.ts'
 import {
   ApplicationFieldsSchema, CaseListQuery, CaseParams, CaseSchema, CorrectionNoticeSchema, CreateLetterSchema, DashboardSchema, DecisionSchema, DeliverySchema,
-  FiledCaseSchema, LetterParams, LetterReplySchema, LetterSchema, MaterialParams, PauseSchema, ProgressQuery, ProgressSchema, RatingSchema, RectificationParams,
+  FiledCaseSchema, LetterParams, LetterReplySchema, LetterSchema, MaterialParams, OwnRatingSchema, PauseSchema, ProgressQuery, ProgressSchema, RatingSchema, RectificationParams,
   RectificationReportSchema, RectificationSchema, RefuseSchema, ResultDraftSchema, ResultSignatureSchema, SubtaskOpinionSchema, SubtaskParams, WithdrawSchema,
   type ApplicationFields
 } from './cases.schemas.ts'
@@ -52,7 +52,7 @@ export const casesRoutes: FastifyPluginAsyncTypebox<{ service: CasesService, que
 
   app.post('/cases', {
     config: { policy: 'cases.apply' },
-    schema: { tags, operationId: 'applyOnline', summary: 'Apply online', description: `${multipart} Fields: itemId, request, optional majorProject.`, consumes: ['multipart/form-data'], response: { 201: FiledCaseSchema, ...problems(401, 403, 404, 413, 422) } }
+    schema: { tags, operationId: 'applyOnline', summary: 'Apply online', description: `${multipart} Fields: itemId, request, optional majorProject. Every required material comes with the application: one left out is refused (422 APPLICATION_MATERIALS_MISSING, each named in errors as /materials/<code>) and nothing is kept.`, consumes: ['multipart/form-data'], response: { 201: FiledCaseSchema, ...problems(401, 403, 404, 413, 422) } }
   }, fileThrough('online'))
 
   app.post('/cases/window', {
@@ -171,6 +171,11 @@ export const casesRoutes: FastifyPluginAsyncTypebox<{ service: CasesService, que
     config: { policy: 'cases.apply' },
     schema: { tags, operationId: 'withdrawCase', params: CaseParams, body: WithdrawSchema, response: { 200: CaseSchema, ...problems(401, 403, 404, 409) } }
   }, async (request) => service.withdraw(actorOf(request), request.params.caseId, request.body.reason))
+
+  app.post('/cases/:caseId/rating', {
+    config: { policy: 'cases.apply' },
+    schema: { tags, operationId: 'rateOwnCase', summary: '好差评 by the applicant signed in: its closed case, once (1–5); 1 or 2 opens a rectification due in 15 working days', params: CaseParams, body: OwnRatingSchema, response: { 200: CaseSchema, ...problems(400, 401, 403, 404, 409) } }
+  }, async (request) => service.rateOwn(actorOf(request), request.params.caseId, request.body))
 
   // the public side: no sign-in, the receipt's number and query code; guessing codes is limited like guessing passwords
   app.get('/public/case-progress', {

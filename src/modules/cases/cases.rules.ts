@@ -94,6 +94,17 @@ export function missingMaterials (required: readonly string[], provided: readonl
   return required.filter((code) => !provided.includes(code))
 }
 
+/**
+ * Required materials an application lacks when it is filed, by code in the item's order. Online
+ * the applicant hands in every required material: the form names each one, so nothing is left
+ * for a correction notice to ask for. At a window the clerk registers what the applicant brought;
+ * what is missing goes on the one correction notice (Art. 32: received, then told once), so a
+ * window filing lacks nothing here.
+ */
+export function missingAtFiling (channel: 'online' | 'window', required: readonly string[], provided: readonly string[]): string[] {
+  return channel === 'online' ? missingMaterials(required, provided) : []
+}
+
 /** Where a correction notice is given: before acceptance (the case returns to the applicant) or in review (its clock pauses). */
 export type CorrectionStage = 'acceptance' | 'review'
 

@@ -122,12 +122,17 @@ export const ProgressSchema = Type.Object({
   ratingOpen: Type.Boolean(),
   events: Type.Array(Type.Object({ at: Timestamp, kind: Type.String() }))
 })
+const RatingLevel = Type.Integer({ minimum: 1, maximum: 5 })
+const RatingComment = Type.Optional(Type.String({ maxLength: 2000 }))
 export const RatingSchema = StrictObject({
   number: Type.String({ minLength: 1, maxLength: 60 }),
   queryCode: Type.String({ minLength: 1, maxLength: 30 }),
-  level: Type.Integer({ minimum: 1, maximum: 5 }),
-  comment: Type.Optional(Type.String({ maxLength: 2000 }))
+  level: RatingLevel,
+  comment: RatingComment
 })
+/** The applicant signed in rates its own case: no query code needed. */
+export const OwnRatingSchema = StrictObject({ level: RatingLevel, comment: RatingComment })
+export type OwnRating = Static<typeof OwnRatingSchema>
 
 export const DashboardRowSchema = Type.Object({
   id: Uuid,
@@ -170,7 +175,17 @@ export const LetterParams = StrictObject({ letterId: Uuid })
 export const LetterReplySchema = StrictObject({ reply: Type.String({ minLength: 1, maxLength: 8000 }) })
 
 export const RectificationSchema = Type.Object({
-  id: Uuid, caseId: Uuid, departmentId: Uuid, dueAt: Timestamp, report: Nullable(Type.String()), doneAt: Nullable(Timestamp), createdAt: Timestamp, overdue: Type.Boolean()
+  id: Uuid,
+  caseId: Uuid,
+  caseNumber: Type.String(),
+  /** the bad rating that opened the rectification */
+  rating: Nullable(Type.Object({ level: Type.Integer(), comment: Type.String() })),
+  departmentId: Uuid,
+  dueAt: Timestamp,
+  report: Nullable(Type.String()),
+  doneAt: Nullable(Timestamp),
+  createdAt: Timestamp,
+  overdue: Type.Boolean()
 })
 export const RectificationParams = StrictObject({ rectificationId: Uuid })
 export const RectificationReportSchema = StrictObject({ report: Type.String({ minLength: 1, maxLength: 8000 }) })

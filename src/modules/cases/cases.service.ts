@@ -90,12 +90,12 @@ export function createCasesService (deps: CasesDeps) {
   const contentCache = new Map<string, ItemContent>()
   // the use cases live beside this file; the helpers they are lent are declared below
   const helpers: CaseHelpers = { contentOf, isApplicant, mayRead, handled, ownCase, readable, factsOf, assertMove, clockOf, rewind, broadcast, record, nudge, changed }
-  const { view, getCase, listCases, myCases, events } = createCaseViews({ ...deps, ...helpers })
+  const { view, getCase, listCases, myCases, caseCounts, casesBehindCount, events } = createCaseViews({ ...deps, ...helpers })
   const { file } = createCaseFiling({ ...deps, ...helpers })
   const { accept, refuse, noticeCorrection, answerCorrection } = createCaseAcceptance({ ...deps, ...helpers })
   const { startReview, pause, endPause, decide, answerSubtask, takeOverSubtask } = createCaseReview({ ...deps, ...helpers })
   const { resultDraft, issueResult, deliver, withdraw } = createCaseResult({ ...deps, ...helpers })
-  const { byQueryCode, progress, rate } = createCasePublicSide({ ...deps, ...helpers })
+  const { byQueryCode, progress, rate, rateOwn } = createCasePublicSide({ ...deps, ...helpers, view })
   const { document, publicResult, signedResult, material } = createCaseDocuments({ ...deps, ...helpers, byQueryCode })
   const { dashboard, mayWatch, issueLetter, listLetters, replyLetter, listRectifications, reportRectification } = createCaseSupervision(deps)
   createCaseDeadlines({ ...deps, ...helpers })
@@ -298,6 +298,7 @@ export function createCasesService (deps: CasesDeps) {
     withdraw,
     progress,
     rate,
+    rateOwn,
     document,
     publicResult,
     signedResult,
@@ -305,6 +306,8 @@ export function createCasesService (deps: CasesDeps) {
     getCase,
     listCases,
     myCases,
+    caseCounts,
+    casesBehindCount,
     events,
     dashboard,
     mayWatch,

@@ -111,10 +111,13 @@ export function createCaseSupervision ({ db, audit, clock, calendar, live, timer
     await live.append(tx, HALL_ROOM, { type: 'supervision.letter_overdue', data: { letterId, number: letter.number, departmentId: letter.departmentId }, audience: WATCHERS })
   }
 
-  function rectificationView (row: repo.RectificationRow) {
+  function rectificationView ({ rectification: row, number, level, comment }: repo.RectificationWithCase) {
     return {
       id: row.id,
       caseId: row.caseId,
+      caseNumber: number,
+      // the bad rating that opened it (a rectification is only ever opened by one)
+      rating: level === null ? null : { level, comment: comment ?? '' },
       departmentId: row.departmentId,
       dueAt: row.dueAt.toISOString(),
       report: row.report,
@@ -138,7 +141,7 @@ export function createCaseSupervision ({ db, audit, clock, calendar, live, timer
       const updated = await repo.updateRectification(tx, rectificationId, { report, doneBy: actor.principal.accountId, doneAt: now })
       await timers.cancel(tx, `${RECTIFICATION_TIMER}:${rectificationId}`)
       await audit.append(tx, auditRecord(actor, 'rectification.reported', 'rectification', rectificationId, { caseId: found.caseId, late: now > found.dueAt }))
-      return updated
+      return (await repo.findRectificationWithCase(tx, updated.id))!
     })
     return rectificationView(row)
   }

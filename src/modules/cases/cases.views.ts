@@ -1,7 +1,7 @@
 /**
  * Views of cases as their readers see them (each step answers with one), with their clock and
- * colour as of now, and the lists: the cases in the caller's scope, an applicant's own, a case's
- * progress lines.
+ * colour as of now, and the lists: the cases in the caller's scope (and their counts by state), the
+ * cases behind a count of the supervision dashboard, an applicant's own, a case's progress lines.
  */
 import type { Actor } from '../../lib/actor.ts'
 import { scopesFor, type Principal } from '../../lib/policy.ts'
@@ -117,10 +117,22 @@ export function createCaseViews ({ db, clock, calendar, payments, contentOf, rea
     return viewsOf(rows)
   }
 
+  /** How many cases of the caller's reach (cases.read) are in each state: the workbench's queues on a home page. */
+  async function caseCounts (principal: Principal, states: readonly CaseState[]): Promise<Partial<Record<CaseState, number>>> {
+    return repo.stateCounts(db, states, scopesFor(principal, 'cases.read') ?? undefined)
+  }
+
+  /** The cases behind one count of the supervision dashboard (or all its open cases), in the caller's supervised departments only. */
+  async function casesBehindCount (principal: Principal, query: { column?: repo.DashboardColumn, departmentId?: string, windowId?: string, limit?: number }): Promise<CaseView[]> {
+    const scopes = scopesFor(principal, 'supervision.read')
+    const rows = await repo.casesBehindCount(db, { ...query, departmentIds: scopes ? scopes.departmentIds : null, now: clock.now(), limit: query.limit ?? 200 })
+    return viewsOf(rows)
+  }
+
   async function events (principal: Principal, caseId: string) {
     const row = await readable(principal, caseId)
     return (await repo.eventsOf(db, row.id)).map((event) => ({ at: event.at.toISOString(), kind: event.kind, detail: event.detail as Record<string, unknown> }))
   }
 
-  return { view, getCase, listCases, myCases, events }
+  return { view, getCase, listCases, myCases, caseCounts, casesBehindCount, events }
 }

@@ -88,6 +88,21 @@ export function createOpeningDecryption (deps: OpeningDecryptionDeps) {
     return bidView((await repo.findBid(db, tenderId, bid.submissionId))!, true)
   }
 
+  /**
+   * The caller's own sealed package as anchored (ciphertext only), so a bidder can open its key
+   * envelope with its certificate's private key on its own machine and reveal without the secret
+   * file. Another bidder's package is not found.
+   */
+  async function ownPackage (actor: Actor, tenderId: string, submissionId: string) {
+    await loadTender(actor.principal, tenderId)
+    const bid = await repo.findBid(db, tenderId, submissionId)
+    const anchor = bid && bid.bidderId === actor.principal.accountId ? await bids.anchorOf(bid.submissionId) : undefined
+    if (!anchor) throw new BidNotFound(submissionId)
+    if (actor.principal.authMethod !== 'certificate') throw new CertificateSignInRequired()
+    const stored = await store.stat(anchor.blobKey)
+    return { sha256: anchor.anchored.sha256, size: stored?.size ?? null, stream: await store.get(anchor.blobKey) }
+  }
+
   function refuseOutOfWindow (opening: repo.OpeningRow, at: Date) {
     const problem = revealProblem(opening, at)
     if (problem === 'OPENING_PAUSED') throw new OpeningPaused(opening.pauseReason!)
@@ -225,5 +240,5 @@ export function createOpeningDecryption (deps: OpeningDecryptionDeps) {
 
   timers.define(WINDOW_TIMER, async (tx, timer) => { await windowEnded(tx, (timer.payload as { tenderId: string }).tenderId) })
 
-  return { reveal, remedy }
+  return { reveal, remedy, ownPackage }
 }

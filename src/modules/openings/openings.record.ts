@@ -133,7 +133,7 @@ export function createOpeningRecords ({ db, clock, store, pki, tenders, projects
       rows: record.bids.map((bid) => ({ bidderName: bid.bidderName, bond: bid.bond, outcome: bid.outcome, fields: bid.fields })),
       priceCeiling: record.priceCeilingFen === null ? null : formatYuan(BigInt(record.priceCeilingFen)),
       referencePrice: record.referencePriceFen === null ? null : formatYuan(BigInt(record.referencePriceFen)),
-      remarks: record.coefficient ? [`随机系数 K = ${record.coefficient.value}（承诺 ${record.coefficient.commitment.slice(0, 16)}…，${record.coefficient.drawnAs === 'host' ? '监督人逾期未给出，由招标人（代理）给出的随机数' : '监督人随机数'} ${record.coefficient.nonce}，可用 npm run verify-draw -- --record 复算）`] : [],
+      remarks: record.coefficient ? [`随机系数 K = ${record.coefficient.value}（承诺 ${record.coefficient.commitment.slice(0, 16)}…，${record.coefficient.drawnAs === 'host' ? '监督人逾期未给出，由招标人（代理）给出的随机数' : '监督人随机数'} ${record.coefficient.nonce}；任何人可凭本记录用平台随附的复算程序复算）`] : [],
       recordUrl: `${publicUrl}/openings/${tenderId}`,
       contentSha256: opening.recordSha256,
       signerSubject: new X509Certificate(pki.signerCertificate).subject.replace(/\n/g, ', ')

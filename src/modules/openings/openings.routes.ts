@@ -3,7 +3,7 @@ import { Type } from 'typebox'
 import { actorOf } from '../../lib/actor.ts'
 import { problems } from '../../lib/http-schemas.ts'
 import {
-  AnswerInput, ConfirmationInputSchema, DrawInput, ObjectionParams, OpeningBidSchema, OpeningParams, OpeningSchema, PauseInput, PresenceSchema, RecordFileParams,
+  AnswerInput, BidParams, ConfirmationInputSchema, DrawInput, ObjectionParams, OpeningBidSchema, OpeningParams, OpeningSchema, PauseInput, PresenceSchema, RecordFileParams,
   RemedyInput, ResumeInput, RevealInputSchema, VideoInput
 } from './openings.schemas.ts'
 import type { OpeningsService } from './openings.service.ts'
@@ -44,6 +44,24 @@ export const openingsRoutes: FastifyPluginAsyncTypebox<{ service: OpeningsServic
       summary: 'Bidder, in the decryption window: reveal the content key and nonce of your bid; the platform decrypts and verifies it'
     }
   }, async (request) => service.reveal(actorOf(request), request.params.tenderId, request.body))
+
+  app.get('/openings/:tenderId/bids/:submissionId/package', {
+    config: { policy: 'openings.reveal' },
+    schema: {
+      tags,
+      operationId: 'downloadOwnSealedBid',
+      params: BidParams,
+      produces: ['application/octet-stream'],
+      response: { 200: Type.Unknown(), ...problems(401, 403, 404) },
+      summary: 'Bidder (certificate session), after the deadline: your own sealed package as anchored, ciphertext only, to open its key envelope with your private key on your machine; another bidder\'s is 404',
+      description: 'The `x-content-sha256` header carries the SHA-256 anchored at submission (the receipt\'s).'
+    }
+  }, async (request, reply) => {
+    const found = await service.ownPackage(actorOf(request), request.params.tenderId, request.params.submissionId)
+    if (found.size !== null) reply.header('content-length', found.size)
+    return reply.type('application/octet-stream').header('x-content-sha256', found.sha256).header('cache-control', 'no-store')
+      .header('content-disposition', 'attachment; filename="bid.ohsb"').send(found.stream)
+  })
 
   app.post('/openings/:tenderId/remedy', {
     config: { policy: 'openings.host' },

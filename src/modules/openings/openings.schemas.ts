@@ -4,6 +4,7 @@ import { OPENING_STATES } from './openings.rules.ts'
 
 export const OpeningParams = StrictObject({ tenderId: Uuid })
 export const ObjectionParams = StrictObject({ tenderId: Uuid, objectionId: Uuid })
+export const BidParams = StrictObject({ tenderId: Uuid, submissionId: Uuid })
 export const RecordFileParams = StrictObject({ tenderId: Uuid, kind: Type.Enum(['json', 'p7s', 'pdf']) })
 
 const Reason = Type.String({ minLength: 1, maxLength: 500 })

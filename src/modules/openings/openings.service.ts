@@ -74,7 +74,7 @@ export function createOpeningsService (deps: OpeningsDeps) {
   const coefficient = createCoefficientDraw({ db, clock, timers, masterKey, tenders, loadTender, emit, move, notPaused, openWindow })
   const helpers: OpeningHelpers = { officials, emit, move, notPaused, loadTender, hosted, fail, getOpening, bidView }
   const { finish, recordFile, confirm, answerObjection } = createOpeningConfirmation({ ...deps, ...helpers, buildRecord, ensureRecordFiles })
-  const { reveal, remedy } = createOpeningDecryption({ ...deps, ...helpers, renderAfterCommit, finish })
+  const { reveal, remedy, ownPackage } = createOpeningDecryption({ ...deps, ...helpers, renderAfterCommit, finish })
   const { pause, resume, setVideo, presence } = createOpeningHostActions({ ...deps, ...helpers, coefficient })
 
   /** The tender's host and the hall's officials: they see bids as they open. */
@@ -323,7 +323,7 @@ export function createOpeningsService (deps: OpeningsDeps) {
     await coefficient.cancelAlarm(tx, tender.id)
   })
 
-  return { getOpening, mayWatch, signIn, drawK, reveal, remedy, confirm, answerObjection, pause, resume, setVideo, presence, publishedRecord, recordFile, idle }
+  return { getOpening, mayWatch, signIn, drawK, reveal, ownPackage, remedy, confirm, answerObjection, pause, resume, setVideo, presence, publishedRecord, recordFile, idle }
 }
 
 export type OpeningsService = ReturnType<typeof createOpeningsService>

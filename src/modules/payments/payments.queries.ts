@@ -1,6 +1,6 @@
 /**
- * Reading notices: by id, by code (the public summary and the cashier's lookup), lists for
- * officials and for the payer, and what other modules need of their notices and payments.
+ * Reading notices: by id, by code (the public summary and the cashier's lookup), lists (and
+ * counts) for officials and for the payer, and what other modules need of their notices and payments.
  */
 import type { Actor } from '../../lib/actor.ts'
 import { mayAttempt, scopesFor } from '../../lib/policy.ts'
@@ -54,6 +54,11 @@ export function createPaymentQueries ({ db, clock, noticeView, viewsOf, parseCod
     return viewsOf(rows)
   }
 
+  /** How many notices of the caller's reach are in a state (the cashier's home: those still unpaid). */
+  async function countNotices (actor: Actor, query: { status?: NoticeStatus }): Promise<number> {
+    return repo.countNotices(db, { scope: scopesFor(actor.principal, 'payments.read'), ...query })
+  }
+
   async function listMine (actor: Actor, limit = 50): Promise<NoticeView[]> {
     return viewsOf(await repo.listNotices(db, { scope: null, payerAccountId: actor.principal.accountId, limit, offset: 0 }))
   }
@@ -72,5 +77,5 @@ export function createPaymentQueries ({ db, clock, noticeView, viewsOf, parseCod
     return new Map(rows.map((row) => [row.id, { id: row.id, code: row.code, totalFen: row.totalFen, status: row.status }]))
   }
 
-  return { getNotice, summaryByCode, findByCode, listNotices, listMine, receiptNumberOf, noticeStates }
+  return { getNotice, summaryByCode, findByCode, listNotices, countNotices, listMine, receiptNumberOf, noticeStates }
 }

@@ -52,7 +52,7 @@ export interface NoticeFilter {
   offset: number
 }
 
-export async function listNotices (db: Queryable, filter: NoticeFilter): Promise<NoticeRow[]> {
+function noticeConditions (filter: Omit<NoticeFilter, 'limit' | 'offset'>): SQL | undefined {
   const conditions: Array<SQL | undefined> = []
   if (filter.scope) {
     const { departmentIds, windowIds } = filter.scope
@@ -69,8 +69,18 @@ export async function listNotices (db: Queryable, filter: NoticeFilter): Promise
       ${filter.channel ? sql`and ${payments.channel} = ${filter.channel}` : sql``}
       ${filter.paidOn ? sql`and ${payments.businessDate} = ${filter.paidOn}` : sql``})`)
   }
-  return db.select().from(paymentNotices).where(and(...conditions))
+  return and(...conditions)
+}
+
+export async function listNotices (db: Queryable, filter: NoticeFilter): Promise<NoticeRow[]> {
+  return db.select().from(paymentNotices).where(noticeConditions(filter))
     .orderBy(desc(paymentNotices.issuedAt)).limit(filter.limit).offset(filter.offset)
+}
+
+/** How many notices listNotices would list without its page bounds. */
+export async function countNotices (db: Queryable, filter: Omit<NoticeFilter, 'limit' | 'offset'>): Promise<number> {
+  const [row] = await db.select({ value: sql<number>`count(*)::int` }).from(paymentNotices).where(noticeConditions(filter))
+  return row?.value ?? 0
 }
 
 export async function closeNotice (db: Queryable, id: string, values: Pick<NoticeRow, 'status' | 'closedAt'> & Partial<Pick<NoticeRow, 'closeReason'>>) {

@@ -130,7 +130,7 @@ export function createPaymentsService (deps: PaymentsDeps) {
   const { recordPayment, alreadyRecorded, collectAtWindow, useParkedCredits, onPaid } = createPaymentRecording({ ...deps, ...helpers, signSoon })
   const { receiveBankPayment, describeForBank, recordFromStatement, creditClaim } = createBankPayments({ ...deps, ...helpers, recordPayment, alreadyRecorded, signSoon })
   const { createNotice, cancelNotice, paidNoticeForRefund, markRefunded } = createPaymentNotices({ ...deps, ...helpers })
-  const { getNotice, summaryByCode, findByCode, listNotices, listMine, receiptNumberOf, noticeStates } = createPaymentQueries({ ...deps, ...helpers })
+  const { getNotice, summaryByCode, findByCode, listNotices, countNotices, listMine, receiptNumberOf, noticeStates } = createPaymentQueries({ ...deps, ...helpers })
 
   async function noticeView (on: Queryable, notice: repo.NoticeRow): Promise<NoticeView> {
     const [items, [payment]] = await Promise.all([repo.itemsOf(on, [notice.id]), repo.paymentsOfNotices(on, [notice.id])])
@@ -157,6 +157,7 @@ export function createPaymentsService (deps: PaymentsDeps) {
     findByCode,
     summaryByCode,
     listNotices,
+    countNotices,
     listMine,
     cancelNotice,
     collectAtWindow,

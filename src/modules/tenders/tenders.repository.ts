@@ -156,3 +156,32 @@ export async function pendingObjections (db: Queryable, tenderId: string): Promi
   const [row] = await db.select({ value: count() }).from(tenderObjections).where(and(eq(tenderObjections.tenderId, tenderId), isNull(tenderObjections.answeredAt)))
   return row?.value ?? 0
 }
+
+/** Published tenders opening at or after `from` (their bid deadline), soonest first; `projectIds` narrows them. */
+export async function tendersOpeningFrom (db: Queryable, filter: { from: Date, projectIds?: string[], statuses: ReadonlyArray<TenderRow['status']> }, limit: number): Promise<TenderRow[]> {
+  if (filter.projectIds?.length === 0) return []
+  return db.select().from(tenders)
+    .where(and(
+      isNotNull(tenders.publishedAt),
+      inArray(tenders.status, [...filter.statuses]),
+      sql`${tenders.bidDeadline} >= ${filter.from.toISOString()}::timestamptz`,
+      filter.projectIds ? inArray(tenders.projectId, filter.projectIds) : undefined
+    ))
+    .orderBy(asc(tenders.bidDeadline)).limit(limit)
+}
+
+/** Questions and objections still unanswered, by tender, for the tenders given. */
+export async function unansweredByTender (db: Queryable, tenderIds: string[]): Promise<Map<string, { questions: number, objections: number }>> {
+  const counts = new Map<string, { questions: number, objections: number }>()
+  if (tenderIds.length === 0) return counts
+  const [questions, objections] = await Promise.all([
+    db.select({ tenderId: tenderQuestions.tenderId, value: count() }).from(tenderQuestions)
+      .where(and(inArray(tenderQuestions.tenderId, tenderIds), isNull(tenderQuestions.answeredAt))).groupBy(tenderQuestions.tenderId),
+    db.select({ tenderId: tenderObjections.tenderId, value: count() }).from(tenderObjections)
+      .where(and(inArray(tenderObjections.tenderId, tenderIds), isNull(tenderObjections.answeredAt))).groupBy(tenderObjections.tenderId)
+  ])
+  const entry = (tenderId: string) => counts.get(tenderId) ?? counts.set(tenderId, { questions: 0, objections: 0 }).get(tenderId)!
+  for (const row of questions) entry(row.tenderId).questions = row.value
+  for (const row of objections) entry(row.tenderId).objections = row.value
+  return counts
+}

@@ -20,6 +20,7 @@ import { createTenderObjections } from './tenders.objections.ts'
 import { createTenderPublication, documentView } from './tenders.publication.ts'
 import { createTenderQuestions } from './tenders.questions.ts'
 import { createTenderRegistrations } from './tenders.registrations.ts'
+import { createTenderWork } from './tenders.work.ts'
 import * as repo from './tenders.repository.ts'
 import { canTransition, type TimingFinding } from './tenders.rules.ts'
 import type { TenderStatus, TenderView } from './tenders.schemas.ts'
@@ -65,6 +66,7 @@ export function createTendersService (deps: TendersDeps) {
   const { register, myRegistration, myTenders, openDocument, participation, documentHolder, registrationsOf } = createTenderRegistrations({ ...deps, ...reads })
   const { ask, answerQuestion, listQuestions } = createTenderQuestions({ ...deps, ...reads, documentHolder, applyChange })
   const { object, answerObjection, listObjections } = createTenderObjections({ ...deps, ...reads, documentHolder })
+  const { upcomingOpenings, pendingAnswers } = createTenderWork({ ...deps, ...reads })
 
   async function view (on: Queryable, tender: repo.TenderRow, project: ProjectRow): Promise<TenderView> {
     const [documents, venueName, escrow] = await Promise.all([
@@ -234,6 +236,8 @@ export function createTendersService (deps: TendersDeps) {
     object,
     answerObjection,
     listObjections,
+    upcomingOpenings,
+    pendingAnswers,
     cancel,
     transitionTender,
     onTransition,

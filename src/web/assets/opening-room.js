@@ -1,7 +1,8 @@
 // The opening room in the browser: the room log arrives live (resuming with `since` after any
 // reconnect); after each event the page re-reads GET /api/openings/:id, which answers what this
 // visitor may see, and redraws. Countdowns follow server time (clock.js). Actions call the same
-// API as the command-line client; the secret file never leaves the page except as the reveal.
+// API as the command-line client; the secret file never leaves the page except as the reveal,
+// and a private key picked to decrypt with never leaves it at all.
 import { LiveClient } from './live-client.js'
 import { serverNow } from './clock.js'
 import { actionSteps, countdownTarget, remaining } from './opening-steps.js'
@@ -39,7 +40,7 @@ function say (text, kind = 'ok') {
   const message = $('[data-message]')
   message.hidden = false
   message.textContent = text
-  message.className = kind === 'error' ? 'error' : 'notice ok'
+  message.className = kind === 'error' ? 'error' : kind === 'info' ? 'notice' : 'notice ok'
 }
 
 async function call (method, path, body) {
@@ -96,6 +97,9 @@ function drawSteps () {
   }
   const reveal = root.querySelector('[data-step="reveal"]')
   if (reveal) reveal.hidden = !steps.reveal.shown
+  // once revealed, one disabled button says so: the other way to decrypt goes away
+  const withKey = root.querySelector('[data-form="reveal-key"]')
+  if (withKey) withKey.hidden = !steps.reveal.shown || steps.reveal.done
   const decision = root.querySelector('[data-step="decision"]')
   if (decision) decision.hidden = !steps.confirm.shown && !steps.object.shown
 }
@@ -249,6 +253,32 @@ onForm('reveal', (form) => {
     }
     if (typeof secret.contentKey !== 'string' || typeof secret.nonce !== 'string') throw new Error(label('opening.msg.badSecret'))
     await call('POST', '/reveals', { submissionId: opening.you.submissionId, contentKey: secret.contentKey, nonce: secret.nonce })
+  }, 'opening.revealed')
+})
+// the other way: the certificate's private key opens the bid's key envelope in this page
+// (/assets/bundles/opening-key-reveal.js), and what it recovers is revealed as from a secret file
+onForm('reveal-key', (form) => {
+  const certificate = form.certificate.files?.[0]
+  const key = form.key.files?.[0]
+  if (!certificate || !key) return say(label('opening.msg.missingFiles'), 'error')
+  const button = form.querySelector('[data-key-button]')
+  button.disabled = true
+  act(async () => {
+    try {
+      const { recoverSecret } = await import('/assets/bundles/opening-key-reveal.js')
+      const submissionId = opening.you.submissionId
+      const mine = opening.bids.find((bid) => bid.submissionId === submissionId)
+      const secret = await recoverSecret({
+        certificatePem: await certificate.text(),
+        keyPem: await key.text(),
+        packageUrl: `${api}/bids/${submissionId}/package`,
+        expectedSha256: mine?.sha256 ?? null,
+        onStage: (stage) => say(label(`opening.keyStage.${stage}`), 'info')
+      }).catch((error) => { throw new Error(labels[`opening.error.${error.code}`] ?? label('opening.msg.keyFailed')) })
+      await call('POST', '/reveals', { submissionId, contentKey: secret.contentKey, nonce: secret.nonce })
+    } finally {
+      button.disabled = false
+    }
   }, 'opening.revealed')
 })
 onForm('confirm', () => act(() => call('POST', '/confirmation', { decision: 'confirm' })))

@@ -62,7 +62,7 @@ if (board) {
     for (const row of rows) {
       seen.add(row.id)
       let line = body.querySelector(`tr[data-row="${row.id}"]`)
-      if (!line) line = body.appendChild(newLine(row))
+      if (!line) line = body.appendChild(newLine(row, table.dataset.board))
       for (const column of COLUMNS) {
         const cell = line.querySelector(`[data-count="${column}"]`)
         if (cell.textContent !== String(row[column])) {
@@ -80,7 +80,8 @@ if (board) {
     body.querySelector('tr[data-empty]')?.toggleAttribute('hidden', rows.length > 0)
   }
 
-  function newLine (row) {
+  // each count links to the cases behind it, as the server draws them (approvals/_board.eta)
+  function newLine (row, kind) {
     const line = document.createElement('tr')
     line.dataset.row = row.id
     const name = document.createElement('th')
@@ -92,7 +93,10 @@ if (board) {
     for (const column of COLUMNS) {
       const cell = document.createElement('td')
       cell.className = 'num'
-      cell.dataset.count = column
+      const link = document.createElement('a')
+      link.href = `/supervision/cases?column=${column}&${kind === 'windows' ? 'windowId' : 'departmentId'}=${encodeURIComponent(row.id)}`
+      link.dataset.count = column
+      cell.append(link)
       line.append(cell)
     }
     const chart = document.createElement('td')

@@ -1,83 +1,40 @@
 /**
  * Approval cases (办件) in pages. The applicant: apply online with the item's materials (the case
  * number and query code shown once), follow one's cases, answer the one correction notice,
- * withdraw, download receipts and the result. Anyone holding a receipt: the public progress
- * query and the rating. Clerks and chief representatives: the workbench queue with its colours,
- * filing at a window for an applicant in person, and every handling step; the result is signed
- * with the department's seal in the browser (/assets/bundles/seal-result.js), the key never
- * leaves the page. The hall administrator takes over a stalled sub-task of a joint case and
- * answers it. Supervisors: the live dashboard and supervision letters; the departments reply and
- * report their rectifications. Every page calls the same cases service as the API, so the
- * same rules and the same policy apply; forms work without JavaScript except the seal signature.
+ * withdraw (after reading what withdrawing ends), download receipts and the result. Anyone
+ * holding a receipt: the public progress query and the rating. Clerks and chief
+ * representatives: the workbench queue with its colours; filing at a window and the handling
+ * steps are in approvals-workbench.pages.ts. Supervisors: the live dashboard and supervision
+ * letters; the departments reply and report their rectifications. Every page calls the same
+ * cases service as the API, so the same rules and the same policy apply; forms work without
+ * JavaScript except the seal signature, and a refused form shows each problem beside its field
+ * with what was typed kept (form-problems.ts).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { Value } from 'typebox/value'
 import { actorOf } from '../../lib/actor.ts'
-import { createError, isClientError } from '../../lib/errors.ts'
 import { StrictObject, Uuid } from '../../lib/http-schemas.ts'
 import { canAccess, mayAttempt, scopesFor, type Principal } from '../../lib/policy.ts'
 import { promisedLimitOf, type ItemContent } from '../../modules/catalogue/catalogue.content.ts'
-import { ItemNotFound } from '../../modules/catalogue/catalogue.errors.ts'
-import { ItemCode } from '../../modules/catalogue/catalogue.schemas.ts'
-import { CaseNotFound } from '../../modules/cases/cases.errors.ts'
-import { CASE_STATES, OPEN_STATES, SPECIAL_PROCEDURES } from '../../modules/cases/cases.rules.ts'
-import { ApplicationFieldsSchema, CreateLetterSchema, PauseSchema, type ApplicationFields, type CaseView } from '../../modules/cases/cases.schemas.ts'
+import { requiredCodes } from '../../modules/cases/cases.acceptance.ts'
+import { CaseNotFound, CaseStateInvalid } from '../../modules/cases/cases.errors.ts'
+import { CASE_STATES, missingAtFiling, OPEN_STATES } from '../../modules/cases/cases.rules.ts'
 import type { CasesService } from '../../modules/cases/cases.service.ts'
-import { discardUploads, MATERIAL_CODE, readMaterials } from '../../modules/cases/cases.uploads.ts'
+import { discardUploads, readMaterials } from '../../modules/cases/cases.uploads.ts'
 import { serveBundle } from '../bundles.ts'
-import { checked, optional } from '../forms.ts'
-import { hasMessage, messagesWithPrefix } from '../i18n.ts'
+import { ConfirmField, isConfirmed, showConfirmation } from '../confirm.ts'
+import { assertNoProblems, formErrors, keptValues, type FormErrors, type FormProblem } from '../form-problems.ts'
+import { optional } from '../forms.ts'
+import { messagesWithPrefix } from '../i18n.ts'
 import { pageContext, renderPage } from '../render.ts'
-import type { ShownError } from './page-errors.ts'
+import { approvalsWorkbenchPages } from './approvals-workbench.pages.ts'
+import { applicationProblems, approvalsHelpers, CaseParams, clockBadge, CodeParams, documentsOf, FormText, materialProblems } from './approvals-shared.ts'
 
-const FormText = (maxLength: number) => Type.Optional(Type.String({ maxLength }))
-const CaseParams = StrictObject({ caseId: Uuid })
 const COLOURS = ['green', 'yellow', 'red'] as const
-const DOCUMENT_KINDS = ['acceptance', 'refusal', 'correction', 'result'] as const
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-const ApplicationFormInvalid = createError('APPLICATION_FORM_INVALID', 'The application needs its request text', 400)
-const WindowFilingInvalid = createError('WINDOW_FILING_INVALID', 'A window filing names its window, the applicant (name and ID number) and the request', 400)
-
-/** Refusals whose service words name what is at fault (which material, which delegation gap). */
-const DETAILED = new Set([
-  'MATERIALS_MISSING', 'CORRECTION_INCOMPLETE', 'MATERIAL_NOT_REQUIRED', 'MATERIAL_UNKNOWN', 'OUTSIDE_DELEGATION', 'SUBTASKS_OPEN',
-  'CASE_STATE_INVALID', 'WINDOW_NOT_SERVING', 'CASE_AWAITING_PAYMENT', 'RESULT_SIGNATURE_INVALID'
-])
-
-/**
- * The fields of a filing at a window as the service takes them, or null when the form is
- * incomplete. The item comes from the address, never from the form; ID numbers are read in
- * upper case (the X of a resident ID).
- */
-function windowFilingFields (itemId: string, raw: Record<string, string>): ApplicationFields | null {
-  const phone = optional(raw['applicant.phone'])
-  const fields = {
-    itemId,
-    request: raw.request?.trim() ?? '',
-    windowId: raw.windowId ?? '',
-    applicant: { name: raw['applicant.name']?.trim() ?? '', idNumber: (raw['applicant.idNumber'] ?? '').trim().toUpperCase(), ...(phone ? { phone } : {}) },
-    ...(raw.majorProject === 'true' ? { majorProject: true } : {})
-  }
-  return Value.Check(ApplicationFieldsSchema, fields) ? fields : null
-}
-
-/** Lines of a textarea, one reason each. */
-const linesOf = (text: string | undefined) => (text ?? '').split(/\r?\n/).map((line) => line.trim()).filter(Boolean)
-
-/** The documents a case has to download, in the order they arise. */
-function documentsOf (view: CaseView): Array<typeof DOCUMENT_KINDS[number]> {
-  return DOCUMENT_KINDS.filter((kind) => kind === 'acceptance'
-    ? view.acceptedAt !== null
-    : kind === 'refusal' ? view.state === 'refused' : kind === 'correction' ? view.correction !== null : view.result !== null)
-}
-
-/** The badge of a case's clock: its colour while it runs, `paused` while a pause holds it. */
-function clockBadge (view: CaseView): 'green' | 'yellow' | 'red' | 'paused' | null {
-  if (!view.clock) return null
-  return view.clock.paused ? 'paused' : view.clock.colour
-}
+type PageExtra = Partial<FormErrors> & { values?: Record<string, string | string[]>, done?: string }
 
 export const approvalsPages: FastifyPluginAsyncTypebox<{ production: boolean, queriesPerMinute: number }> = async (app, { production, queriesPerMinute }) => {
   // guessing query codes is limited like guessing passwords, as on the API
@@ -85,53 +42,14 @@ export const approvalsPages: FastifyPluginAsyncTypebox<{ production: boolean, qu
   // resolved per request: the pages may be registered before the modules they show
   const cases = (): CasesService => app.services.cases
   const { departments } = app.services
+  const { departmentNames, uploadMessages, itemByCode, refused } = approvalsHelpers(app)
 
   serveBundle(app, 'seal-result', production)
-
-  async function departmentNames (request: FastifyRequest): Promise<Record<string, string>> {
-    const { lang } = pageContext(request)
-    const [all, windows] = await Promise.all([departments.listDepartments(), departments.listWindows()])
-    const names: Record<string, string> = {}
-    for (const department of all) names[department.id] = (lang === 'en' && department.nameEn) || department.name
-    for (const window of windows) names[window.id] = window.name
-    return names
-  }
-
-  function shownError (request: FastifyRequest, error: Error & { code?: string }): ShownError {
-    const { t } = pageContext(request)
-    const own = `approvals.errors.${error.code ?? ''}`
-    const common = `errors.${error.code ?? ''}`
-    const message = hasMessage(own) ? t(own) : hasMessage(common) ? t(common) : error.message
-    return { error: message, ...(error.code && DETAILED.has(error.code) && message !== error.message ? { errorDetail: error.message } : {}) }
-  }
-
-  /** What the upload script says while it sends, and how it names a refusal. */
-  function uploadMessages (request: FastifyRequest) {
-    const { lang, t } = pageContext(request)
-    const errors = Object.fromEntries(Object.entries(messagesWithPrefix(lang, 'approvals.errors.')).map(([key, value]) => [key.slice('approvals.errors.'.length), value]))
-    return { uploading: t('approvals.upload.uploading'), done: t('approvals.upload.done'), failed: t('approvals.upload.failed'), errors }
-  }
-
-  /** Shows the page again with the refusal (and its status); anything not the user's doing goes on to the error page. */
-  async function orShow (request: FastifyRequest, reply: FastifyReply, error: unknown, show: (shown: ShownError) => unknown) {
-    if (!isClientError(error)) throw error
-    reply.code(error.statusCode)
-    return show(shownError(request, error))
-  }
+  await app.register(approvalsWorkbenchPages)
 
   // the applicant ---------------------------------------------------------------------------------
 
-  async function itemByCode (code: string) {
-    const normalised = code.toUpperCase()
-    const found = Value.Check(ItemCode, normalised) ? await app.services.catalogue.findByCode(normalised) : null
-    if (!found || found.status !== 'published') return null
-    return app.services.catalogue.publicItem(found.id).catch((error: unknown) => {
-      if (isClientError(error) && error.statusCode === 404) return null
-      throw error
-    })
-  }
-
-  async function showApply (request: FastifyRequest, reply: FastifyReply, code: string, extra: Partial<ShownError> & { values?: Record<string, string> } = {}) {
+  async function showApply (request: FastifyRequest, reply: FastifyReply, code: string, extra: PageExtra = {}) {
     const item = await itemByCode(code)
     if (!item) throw new CaseNotFound(code)
     const content: ItemContent = item.content
@@ -148,29 +66,33 @@ export const approvalsPages: FastifyPluginAsyncTypebox<{ production: boolean, qu
     })
   }
 
-  const CodeParams = StrictObject({ code: Type.String({ maxLength: 32 }) })
-
   app.get('/apply/:code', { config: { policy: 'cases.apply' }, schema: { params: CodeParams } }, async (request, reply) => showApply(request, reply, request.params.code))
 
   app.post('/apply/:code', { config: { policy: 'cases.apply' }, schema: { params: CodeParams } }, async (request, reply) => {
     const code = request.params.code
+    const item = await itemByCode(code)
+    if (!item) throw new CaseNotFound(code)
     let values: Record<string, string> = {}
     try {
-      const item = await itemByCode(code)
-      if (!item) throw new CaseNotFound(code)
       const { raw: fields, uploads } = await readMaterials(request, cases().newMaterialKey)
       values = fields
+      // every problem at once: the request text and each required material left out (the service checks the materials again)
       const text = optional(fields.request)
-      if (!text || text.length > 4000) {
-        await discardUploads(app.store, uploads)
-        throw new ApplicationFormInvalid()
-      }
-      const filed = await cases().file(actorOf(request), 'online', { itemId: item.id, request: text, ...(fields.majorProject === 'true' ? { majorProject: true } : {}) }, uploads)
+      const missing = missingAtFiling('online', requiredCodes(item.content), uploads.map((upload) => upload.code))
+      const problems: FormProblem[] = [
+        ...(!text || text.length > 4000 ? [{ field: 'apply-request', message: pageContext(request).t('approvals.apply.error.request') }] : []),
+        ...materialProblems(request, item.content, missing, 'material')
+      ]
+      if (problems.length > 0) await discardUploads(app.store, uploads)
+      assertNoProblems(problems, missing.length > 0 ? 422 : 400)
+      const filed = await cases().file(actorOf(request), 'online', { itemId: item.id, request: text!, ...(fields.majorProject === 'true' ? { majorProject: true } : {}) }, uploads)
       request.log.info({ caseId: filed.case.id }, 'case filed through the page')
       // the query code exists only in this answer: it is shown here once and never again
       return renderPage(request, reply, 'approvals/filed', { titleKey: 'approvals.filed.title', filed: filed.case, queryCode: filed.queryCode })
     } catch (error) {
-      return orShow(request, reply, error, (shown) => showApply(request, reply, code, { ...shown, values }))
+      const problems = applicationProblems(request, error, item.content, {}, 'material')
+      reply.code((error as { statusCode: number }).statusCode)
+      return showApply(request, reply, code, { ...formErrors(problems), values })
     }
   })
 
@@ -180,7 +102,7 @@ export const approvalsPages: FastifyPluginAsyncTypebox<{ production: boolean, qu
     clockBadge
   }))
 
-  async function showMyCase (request: FastifyRequest, reply: FastifyReply, caseId: string, extra: Partial<ShownError> & { done?: string } = {}) {
+  async function showMyCase (request: FastifyRequest, reply: FastifyReply, caseId: string, extra: PageExtra = {}) {
     const actor = actorOf(request)
     const view = await cases().getCase(actor.principal, caseId)
     return renderPage(request, reply, 'approvals/my-case', {
@@ -193,6 +115,7 @@ export const approvalsPages: FastifyPluginAsyncTypebox<{ production: boolean, qu
       withdrawable: OPEN_STATES.includes(view.state),
       messages: uploadMessages(request),
       clockBadge,
+      values: {},
       ...extra
     })
   }
@@ -206,34 +129,69 @@ export const approvalsPages: FastifyPluginAsyncTypebox<{ production: boolean, qu
     const { caseId } = request.params
     try {
       // the service sees the case before any file is stored: someone else's case is 404 at once
-      await cases().getCase(actorOf(request).principal, caseId)
+      const view = await cases().getCase(actorOf(request).principal, caseId)
       const { uploads } = await readMaterials(request, cases().newMaterialKey)
+      // each material the notice listed and the answer left out, beside its file input
+      const listed = view.correction?.answeredAt === null ? view.correction.materials : []
+      const { t } = pageContext(request)
+      const problems = listed.filter((code) => !uploads.some((upload) => upload.code === code)).map((code) => ({
+        field: `correction-${code}`, message: t('approvals.apply.materialMissing', { name: view.requiredMaterials.find((material) => material.code === code)?.name ?? code })
+      }))
+      if (problems.length > 0) await discardUploads(app.store, uploads)
+      assertNoProblems(problems, 422)
       await cases().answerCorrection(actorOf(request), caseId, uploads)
       return reply.redirect(`/my/cases/${caseId}?done=corrected`)
     } catch (error) {
-      return orShow(request, reply, error, (shown) => showMyCase(request, reply, caseId, shown))
+      return refused(request, reply, error, {}, (errors) => showMyCase(request, reply, caseId, errors), 'correction')
     }
   })
 
   app.post('/my/cases/:caseId/withdrawal', {
     config: { policy: 'cases.apply' },
-    schema: { params: CaseParams, body: StrictObject({ reason: FormText(1000) }) }
+    schema: { params: CaseParams, body: StrictObject({ reason: FormText(1000), ...ConfirmField }) }
   }, async (request, reply) => {
     const { caseId } = request.params
+    const reason = request.body.reason?.trim() ?? ''
     try {
-      await cases().withdraw(actorOf(request), caseId, request.body.reason?.trim() ?? '')
+      if (!isConfirmed(request.body)) {
+        // withdrawing ends the application: the applicant reads that before it happens
+        const view = await cases().getCase(actorOf(request).principal, caseId)
+        if (!OPEN_STATES.includes(view.state)) throw new CaseStateInvalid(view.state, 'withdrawn')
+        const { t } = pageContext(request)
+        return showConfirmation(request, reply, {
+          title: t('approvals.withdraw.confirmTitle'),
+          facts: [[t('approvals.number'), view.number], [t('approvals.decide.item'), view.itemName], [t('approvals.withdraw.reasonShort'), reason || t('approvals.withdraw.noReason')]],
+          consequences: [t('approvals.withdraw.effect', { number: view.number }), t('approvals.withdraw.again')],
+          action: `/my/cases/${caseId}/withdrawal`,
+          fields: { reason: request.body.reason },
+          confirmLabel: t('approvals.withdraw.confirm'),
+          backHref: `/my/cases/${caseId}`,
+          destructive: true
+        })
+      }
+      await cases().withdraw(actorOf(request), caseId, reason)
       return reply.redirect(`/my/cases/${caseId}?done=withdrawn`)
     } catch (error) {
-      return orShow(request, reply, error, (shown) => showMyCase(request, reply, caseId, shown))
+      return refused(request, reply, error, {}, (errors) => showMyCase(request, reply, caseId, { ...errors, values: keptValues(request.body) }), 'withdraw')
     }
   })
 
   // the public progress query (the receipt's number and query code; no sign-in) ----------------------
 
   const ProgressForm = StrictObject({ number: Type.String({ maxLength: 60 }), queryCode: Type.String({ maxLength: 30 }) })
+  const PROGRESS_FIELDS = { CASE_QUERY_FAILED: 'progress-code' }
 
-  function showProgress (request: FastifyRequest, reply: FastifyReply, data: { number?: string, queryCode?: string, progress?: Awaited<ReturnType<CasesService['progress']>> | null, done?: string } & Partial<ShownError>) {
-    return renderPage(request, reply, 'approvals/progress', { titleKey: 'approvals.progress.title', progress: null, number: '', queryCode: '', ...data })
+  function showProgress (request: FastifyRequest, reply: FastifyReply, data: { number?: string, queryCode?: string, progress?: Awaited<ReturnType<CasesService['progress']>> | null, done?: string } & PageExtra) {
+    return renderPage(request, reply, 'approvals/progress', { titleKey: 'approvals.progress.title', progress: null, number: '', queryCode: '', values: {}, ...data })
+  }
+
+  /** The number and the query code, both given, or the problems beside their fields. */
+  function assertQuery (request: FastifyRequest, number: string, queryCode: string): void {
+    const { t } = pageContext(request)
+    assertNoProblems([
+      ...(number.trim() ? [] : [{ field: 'progress-number', message: t('approvals.progress.numberMissing') }]),
+      ...(queryCode.trim() ? [] : [{ field: 'progress-code', message: t('approvals.progress.codeMissing') }])
+    ])
   }
 
   app.get('/progress', {
@@ -245,39 +203,43 @@ export const approvalsPages: FastifyPluginAsyncTypebox<{ production: boolean, qu
   app.post('/progress', { config: { policy: 'public', rateLimit: PUBLIC_LIMIT }, schema: { body: ProgressForm } }, async (request, reply) => {
     const { number, queryCode } = request.body
     try {
+      assertQuery(request, number, queryCode)
       return showProgress(request, reply, { number, queryCode, progress: await cases().progress(number, queryCode) })
     } catch (error) {
-      return orShow(request, reply, error, (shown) => showProgress(request, reply, { number, ...shown }))
+      return refused(request, reply, error, PROGRESS_FIELDS, (errors) => showProgress(request, reply, { number, ...errors }), 'progress')
     }
   })
 
   app.post('/progress/result', { config: { policy: 'public', rateLimit: PUBLIC_LIMIT }, schema: { body: ProgressForm } }, async (request, reply) => {
     const { number, queryCode } = request.body
     try {
+      assertQuery(request, number, queryCode)
       const pdf = await cases().publicResult(number, queryCode)
       return reply.type('application/pdf').header('cache-control', 'no-store')
         .header('content-disposition', `attachment; filename="${number.replace(/[^A-Za-z0-9-]/g, '')}-result.pdf"`).send(pdf)
     } catch (error) {
-      return orShow(request, reply, error, (shown) => showProgress(request, reply, { number, ...shown }))
+      return refused(request, reply, error, PROGRESS_FIELDS, (errors) => showProgress(request, reply, { number, ...errors }), 'progress')
     }
   })
 
   app.post('/progress/rating', {
     config: { policy: 'public', rateLimit: PUBLIC_LIMIT },
-    schema: { body: StrictObject({ ...ProgressForm.properties, level: Type.String({ maxLength: 1 }), comment: FormText(2000) }) }
+    schema: { body: StrictObject({ ...ProgressForm.properties, level: FormText(1), comment: FormText(2000) }) }
   }, async (request, reply) => {
     const { number, queryCode, level, comment } = request.body
     try {
       const rated = Number(level)
-      if (!Number.isInteger(rated) || rated < 1 || rated > 5) throw new ApplicationFormInvalid()
+      assertNoProblems(Number.isInteger(rated) && rated >= 1 && rated <= 5 ? [] : [{ field: 'rating-level', message: pageContext(request).t('approvals.rating.levelMissing') }])
       const progress = await cases().rate({ number, queryCode, level: rated, ...(optional(comment) ? { comment: comment!.trim() } : {}) })
       return showProgress(request, reply, { number, queryCode, progress, done: 'rated' })
     } catch (error) {
-      return orShow(request, reply, error, async (shown) => showProgress(request, reply, { number, queryCode, progress: await cases().progress(number, queryCode).catch(() => null), ...shown }))
+      return refused(request, reply, error, {}, async (errors) => showProgress(request, reply, {
+        number, queryCode, progress: await cases().progress(number, queryCode).catch(() => null), ...errors, values: keptValues(request.body)
+      }), 'rating')
     }
   })
 
-  // the workbench: clerks, chief representatives (and readers of the department's cases) ------------
+  // the workbench queue: clerks, chief representatives (and readers of the department's cases) ------
 
   app.get('/workbench', {
     config: { policy: 'cases.read' },
@@ -299,170 +261,6 @@ export const approvalsPages: FastifyPluginAsyncTypebox<{ production: boolean, qu
     })
   })
 
-  // filing at a window: a clerk registers an application handed in by the applicant in person ------
-
-  /** The active windows an official receives cases at: its department's windows, or the one window granted. */
-  async function servedWindows (principal: Principal) {
-    return (await departments.listWindows()).filter((window) => window.active && canAccess(principal, 'cases.handle', { windowId: window.id, departmentId: window.departmentId }))
-  }
-
-  /** The published items offered in the picker: those of the departments whose windows the clerk serves, all for a hall window. */
-  async function fileableItems (windows: Awaited<ReturnType<typeof servedWindows>>) {
-    const catalogue = app.services.catalogue
-    if (windows.some((window) => window.departmentId === null)) return (await catalogue.listPublished({ limit: 200 })).items
-    const departmentIds = [...new Set(windows.map((window) => window.departmentId!))]
-    return (await Promise.all(departmentIds.map(async (departmentId) => (await catalogue.listPublished({ departmentId, limit: 200 })).items))).flat()
-  }
-
-  async function showFiling (request: FastifyRequest, reply: FastifyReply, code: string | undefined, extra: Partial<ShownError> & { values?: Record<string, string> } = {}) {
-    const principal = actorOf(request).principal
-    const windows = await servedWindows(principal)
-    const names = await departmentNames(request)
-    const item = code ? await itemByCode(code) : null
-    if (code && !item) {
-      // a code typed at the counter that names nothing: the picker again, with the reason
-      reply.code(404)
-      extra = { ...shownError(request, new ItemNotFound(code)), ...extra }
-    }
-    const content: ItemContent | null = item ? item.content : null
-    return renderPage(request, reply, 'approvals/filing', {
-      titleKey: 'approvals.filing.title',
-      item,
-      c: content,
-      departmentName: item ? names[item.departmentId] ?? '' : '',
-      items: item ? [] : await fileableItems(windows),
-      // the windows that may receive this item; the service checks again when the form is posted
-      windows: !item || !content
-        ? []
-        : windows.filter((window) => window.kind === 'department' ? window.departmentId === item.departmentId : window.kind === 'agency' ? content.agencyWindow : content.mode === 'promised'),
-      majorProjectDays: content?.mode === 'promised' ? promisedLimitOf(content, true) : null,
-      names,
-      code: code ?? '',
-      values: {},
-      ...extra
-    })
-  }
-
-  app.get('/workbench/filing', {
-    config: { policy: 'cases.handle' },
-    schema: { querystring: StrictObject({ code: FormText(32) }) }
-  }, async (request, reply) => showFiling(request, reply, optional(request.query.code)))
-
-  app.post('/workbench/filing/:code', { config: { policy: 'cases.handle' }, schema: { params: CodeParams } }, async (request, reply) => {
-    const code = request.params.code
-    let values: Record<string, string> = {}
-    try {
-      const item = await itemByCode(code)
-      if (!item) throw new ItemNotFound(code)
-      const { raw, uploads } = await readMaterials(request, cases().newMaterialKey)
-      values = raw
-      const fields = windowFilingFields(item.id, raw)
-      if (!fields) {
-        await discardUploads(app.store, uploads)
-        throw new WindowFilingInvalid()
-      }
-      const filed = await cases().file(actorOf(request), 'window', fields, uploads)
-      request.log.info({ caseId: filed.case.id, windowId: fields.windowId }, 'case filed at a window through the page')
-      // the query code exists only in this answer: the clerk hands it to the applicant on the receipt
-      return renderPage(request, reply, 'approvals/filed', {
-        titleKey: 'approvals.filed.title', filed: filed.case, queryCode: filed.queryCode, atWindow: true, followHref: `/workbench/cases/${filed.case.id}`
-      })
-    } catch (error) {
-      return orShow(request, reply, error, (shown) => showFiling(request, reply, code, { ...shown, values }))
-    }
-  })
-
-  async function showWorkbenchCase (request: FastifyRequest, reply: FastifyReply, caseId: string, extra: Partial<ShownError> & { done?: string } = {}) {
-    const principal = actorOf(request).principal
-    const view = await cases().getCase(principal, caseId)
-    const handles = canAccess(principal, 'cases.handle', { departmentId: view.departmentId, windowId: view.windowId })
-    const ownDepartment = canAccess(principal, 'cases.handle', { departmentId: view.departmentId })
-    const coordinates = canAccess(principal, 'cases.coordinate', {})
-    const openSubtasks = view.subtasks.filter((subtask) => subtask.state === 'open')
-    const { lang } = pageContext(request)
-    return renderPage(request, reply, 'approvals/case', {
-      title: `${view.number} · ${view.itemName}`,
-      c: view,
-      events: await cases().events(principal, caseId),
-      documents: documentsOf(view),
-      names: await departmentNames(request),
-      materialName: (materialCode: string) => view.requiredMaterials.find((material) => material.code === materialCode)?.name ?? materialCode,
-      may: {
-        handle: handles,
-        decide: canAccess(principal, 'cases.decide', { departmentId: view.departmentId }),
-        // the seal belongs to the department: only its own officials issue the result
-        issue: ownDepartment && view.state === 'decided',
-        deliver: handles && view.state === 'result_issued',
-        supervise: mayAttempt(principal, 'supervision.letters')
-      },
-      // sub-tasks of a joint case this official answers: for its department, or for the hall once it took one over
-      answerable: openSubtasks.flatMap((subtask) => canAccess(principal, 'cases.handle', { departmentId: subtask.departmentId })
-        ? [{ ...subtask, byHall: false }]
-        : coordinates && subtask.takenOverAt !== null ? [{ ...subtask, byHall: true }] : []),
-      // the hall takes over the coordination of a stalled department's sub-task, once
-      takeable: coordinates ? openSubtasks.filter((subtask) => subtask.takenOverAt === null) : [],
-      openPause: view.pauses.find((pause) => pause.endedAt === null) ?? null,
-      procedures: SPECIAL_PROCEDURES,
-      sealMessages: { ...messagesWithPrefix(lang, 'approvals.seal.'), ...messagesWithPrefix(lang, 'approvals.errors.') },
-      clockBadge,
-      ...extra
-    })
-  }
-
-  app.get('/workbench/cases/:caseId', {
-    config: { policy: 'cases.read' },
-    schema: { params: CaseParams, querystring: StrictObject({ done: FormText(20) }) }
-  }, async (request, reply) => showWorkbenchCase(request, reply, request.params.caseId, { done: request.query.done }))
-
-  /** A handling step posted by a form: back to the case with `done`, or the case again with the refusal. */
-  function caseAction<B> (path: string, policy: 'cases.handle' | 'cases.decide' | 'cases.coordinate' | 'authenticated', body: ReturnType<typeof StrictObject> | null, act: (request: FastifyRequest & { body: B, params: { caseId: string, departmentId?: string } }) => Promise<unknown>, done: string) {
-    app.post(`/workbench/cases/:caseId/${path}`, {
-      config: { policy },
-      schema: { params: path.includes(':departmentId') ? StrictObject({ caseId: Uuid, departmentId: Uuid }) : CaseParams, ...(body ? { body } : {}) }
-    }, async (request, reply) => {
-      const typed = request as unknown as FastifyRequest & { body: B, params: { caseId: string, departmentId?: string } }
-      try {
-        await act(typed)
-        return reply.redirect(`/workbench/cases/${typed.params.caseId}?done=${done}`)
-      } catch (error) {
-        return orShow(request, reply, error, (shown) => showWorkbenchCase(request, reply, typed.params.caseId, shown))
-      }
-    })
-  }
-
-  caseAction('acceptance', 'cases.handle', null, (request) => cases().accept(actorOf(request), request.params.caseId), 'accepted')
-  caseAction<{ reasons: string }>('refusal', 'cases.handle', StrictObject({ reasons: Type.String({ maxLength: 8000 }) }),
-    (request) => cases().refuse(actorOf(request), request.params.caseId, linesOf(request.body.reasons).slice(0, 20).map((line) => line.slice(0, 1000))), 'refused')
-  caseAction<{ materials?: string | string[], note?: string }>('correction-notice', 'cases.handle',
-    StrictObject({ materials: Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Array(Type.String({ maxLength: 32 }), { maxItems: 50 })])), note: FormText(2000) }),
-    (request) => {
-      const listed = request.body.materials === undefined ? [] : [request.body.materials].flat()
-      if (listed.length === 0 || !listed.every((code) => MATERIAL_CODE.test(code))) throw new CorrectionFormInvalid()
-      return cases().noticeCorrection(actorOf(request), request.params.caseId, { materials: [...new Set(listed)], note: request.body.note?.trim() ?? '' })
-    }, 'corrected')
-  caseAction('review', 'cases.handle', null, (request) => cases().startReview(actorOf(request), request.params.caseId), 'review')
-  caseAction<{ kind: string, reason?: string, limitWorkingDays?: string }>('pause', 'cases.handle',
-    StrictObject({ kind: Type.String({ maxLength: 20 }), reason: FormText(1000), limitWorkingDays: FormText(4) }),
-    (request) => cases().pause(actorOf(request), request.params.caseId, checked(PauseSchema, {
-      kind: request.body.kind, reason: request.body.reason?.trim() ?? '', limitWorkingDays: Number(request.body.limitWorkingDays ?? '')
-    })), 'paused')
-  caseAction('pause-end', 'cases.handle', null, (request) => cases().endPause(actorOf(request), request.params.caseId), 'resumed')
-  caseAction<{ decision: 'approve' | 'deny', reasons?: string }>('decision', 'cases.decide',
-    StrictObject({ decision: Type.Union([Type.Literal('approve'), Type.Literal('deny')]), reasons: FormText(8000) }),
-    (request) => cases().decide(actorOf(request), request.params.caseId, { decision: request.body.decision, reasons: linesOf(request.body.reasons).slice(0, 20).map((line) => line.slice(0, 1000)) }), 'decided')
-  caseAction<{ agree: 'true' | 'false', opinion: string }>('subtasks/:departmentId/opinion', 'authenticated',
-    StrictObject({ agree: Type.Union([Type.Literal('true'), Type.Literal('false')]), opinion: Type.String({ minLength: 1, maxLength: 1000 }) }),
-    (request) => cases().answerSubtask(actorOf(request), request.params.caseId, request.params.departmentId!, { agree: request.body.agree === 'true', opinion: request.body.opinion.trim() }), 'answered')
-  caseAction<{ reason: string }>('subtasks/:departmentId/takeover', 'cases.coordinate', StrictObject({ reason: Type.String({ maxLength: 1000 }) }),
-    (request) => {
-      const reason = request.body.reason.trim()
-      if (!reason) throw new TakeOverReasonRequired()
-      return cases().takeOverSubtask(actorOf(request), request.params.caseId, request.params.departmentId!, reason)
-    }, 'takenOver')
-  caseAction<{ method: 'window' | 'post' | 'online' }>('delivery', 'cases.handle',
-    StrictObject({ method: Type.Union([Type.Literal('window'), Type.Literal('post'), Type.Literal('online')]) }),
-    (request) => cases().deliver(actorOf(request), request.params.caseId, request.body.method), 'delivered')
-
   // supervision ---------------------------------------------------------------------------------------
 
   /** The rooms that keep this principal's dashboard live: the hall's, or each supervised department's. */
@@ -471,7 +269,7 @@ export const approvalsPages: FastifyPluginAsyncTypebox<{ production: boolean, qu
     return scopes === null ? ['supervision:hall'] : scopes.departmentIds.map((id) => `supervision:dept:${id}`)
   }
 
-  async function showSupervision (request: FastifyRequest, reply: FastifyReply, extra: Partial<ShownError> & { done?: string, values?: Record<string, string> } = {}) {
+  async function showSupervision (request: FastifyRequest, reply: FastifyReply, extra: PageExtra = {}) {
     const principal = actorOf(request).principal
     const [dashboard, letters, rectifications, names] = await Promise.all([
       cases().dashboard(principal), cases().listLetters(principal), cases().listRectifications(principal), departmentNames(request)
@@ -509,17 +307,22 @@ export const approvalsPages: FastifyPluginAsyncTypebox<{ production: boolean, qu
   }, async (request, reply) => {
     const form = request.body
     try {
-      const input = checked(CreateLetterSchema, {
-        departmentId: form.departmentId,
-        ...(optional(form.caseId) ? { caseId: optional(form.caseId) } : {}),
-        subject: form.subject.trim(),
-        body: form.body.trim(),
-        replyWorkingDays: Number(form.replyWorkingDays)
+      const { t } = pageContext(request)
+      const caseId = optional(form.caseId)
+      const days = form.replyWorkingDays.trim()
+      assertNoProblems([
+        ...(UUID.test(form.departmentId) ? [] : [{ field: 'letter-department', message: t('approvals.supervision.error.department') }]),
+        ...(/^\d{1,2}$/.test(days) && Number(days) >= 1 && Number(days) <= 30 ? [] : [{ field: 'letter-days', message: t('approvals.supervision.error.days') }]),
+        ...(form.subject.trim() ? [] : [{ field: 'letter-subject', message: t('approvals.supervision.error.subject') }]),
+        ...(form.body.trim() ? [] : [{ field: 'letter-body', message: t('approvals.supervision.error.body') }]),
+        ...(caseId === undefined || UUID.test(caseId) ? [] : [{ field: null, message: t('approvals.errors.CASE_NOT_FOUND') }])
+      ])
+      await cases().issueLetter(actorOf(request), {
+        departmentId: form.departmentId, ...(caseId ? { caseId } : {}), subject: form.subject.trim(), body: form.body.trim(), replyWorkingDays: Number(days)
       })
-      await cases().issueLetter(actorOf(request), input)
       return reply.redirect('/supervision?done=letter')
     } catch (error) {
-      return orShow(request, reply, error, (shown) => showSupervision(request, reply, { ...shown, values: form as unknown as Record<string, string> }))
+      return refused(request, reply, error, { LETTER_NOT_FOUND: 'letter-department' }, (errors) => showSupervision(request, reply, { ...errors, values: keptValues(form) }), 'letter')
     }
   })
 
@@ -527,13 +330,14 @@ export const approvalsPages: FastifyPluginAsyncTypebox<{ production: boolean, qu
     config: { policy: 'supervision.reply' },
     schema: { params: StrictObject({ letterId: Uuid }), body: StrictObject({ reply: Type.String({ maxLength: 8000 }) }) }
   }, async (request, reply) => {
+    const field = `reply-${request.params.letterId}`
     try {
       const text = request.body.reply.trim()
-      if (!text) throw new ReplyRequired()
+      assertNoProblems(text ? [] : [{ field, message: pageContext(request).t('approvals.errors.LETTER_REPLY_REQUIRED') }])
       await cases().replyLetter(actorOf(request), request.params.letterId, text)
       return reply.redirect('/supervision?done=replied')
     } catch (error) {
-      return orShow(request, reply, error, (shown) => showSupervision(request, reply, shown))
+      return refused(request, reply, error, {}, (errors) => showSupervision(request, reply, { ...errors, values: keptValues(request.body) }), field)
     }
   })
 
@@ -541,18 +345,14 @@ export const approvalsPages: FastifyPluginAsyncTypebox<{ production: boolean, qu
     config: { policy: 'rectifications.handle' },
     schema: { params: StrictObject({ rectificationId: Uuid }), body: StrictObject({ report: Type.String({ maxLength: 8000 }) }) }
   }, async (request, reply) => {
+    const field = `report-${request.params.rectificationId}`
     try {
       const text = request.body.report.trim()
-      if (!text) throw new RectificationReportRequired()
+      assertNoProblems(text ? [] : [{ field, message: pageContext(request).t('approvals.errors.RECTIFICATION_REPORT_REQUIRED') }])
       await cases().reportRectification(actorOf(request), request.params.rectificationId, text)
       return reply.redirect('/supervision?done=reported')
     } catch (error) {
-      return orShow(request, reply, error, (shown) => showSupervision(request, reply, shown))
+      return refused(request, reply, error, {}, (errors) => showSupervision(request, reply, { ...errors, values: keptValues(request.body) }), field)
     }
   })
 }
-
-const TakeOverReasonRequired = createError('TAKEOVER_REASON_REQUIRED', 'Taking over a sub-task states why the hall steps in', 400)
-const RectificationReportRequired = createError('RECTIFICATION_REPORT_REQUIRED', 'A rectification report states what the department changed', 400)
-const CorrectionFormInvalid = createError('CORRECTION_FORM_INVALID', 'Tick every material the applicant must hand in', 400)
-const ReplyRequired = createError('LETTER_REPLY_REQUIRED', 'A reply states what the department did', 400)

@@ -6,18 +6,24 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import { Value } from 'typebox/value'
 import { actorOf } from '../../lib/actor.ts'
-import { createError, isClientError } from '../../lib/errors.ts'
+import { createError } from '../../lib/errors.ts'
 import { IsoDate, StrictObject, Uuid } from '../../lib/http-schemas.ts'
 import { mayAttempt } from '../../lib/policy.ts'
 import { addCalendarDays } from '../../lib/working-days.ts'
 import { ImportStatementQuery, ConfirmRemittanceSchema, ResolveDifferenceSchema } from '../../modules/reconciliation/reconciliation.schemas.ts'
 import { ExecuteRefundSchema } from '../../modules/refunds/refunds.schemas.ts'
-import { feeViewHelpers } from '../fee-format.ts'
+import { sameAccount } from '../../modules/refunds/refunds.rules.ts'
+import { BankTxnId } from '../../modules/banks/banks.schemas.ts'
+import { amountInChineseWords } from '../../lib/money.ts'
+import { ConfirmField, isConfirmed, showConfirmation } from '../confirm.ts'
+import { feeViewHelpers, money, paymentCode } from '../fee-format.ts'
+import { assertNoProblems, formErrors, keptValues, refusalProblems, type FormErrors } from '../form-problems.ts'
 import { barChart } from '../finance-chart.ts'
 import { checked } from '../forms.ts'
 import { pageContext, renderPage } from '../render.ts'
-import { orShowError, shownError, type ShownError } from './page-errors.ts'
+import { orShowError, type ShownError } from './page-errors.ts'
 
 const CHART_DAYS = 30
 const FormText = (maxLength: number) => Type.Optional(Type.String({ maxLength }))
@@ -113,7 +119,7 @@ export const financePages: FastifyPluginAsyncTypebox = async (app) => {
     }
   })
 
-  async function showStatement (request: FastifyRequest, reply: FastifyReply, statementId: string, extra: Partial<ShownError> & { done?: string } = {}) {
+  async function showStatement (request: FastifyRequest, reply: FastifyReply, statementId: string, extra: Partial<FormErrors> & { done?: string, differenceId?: string, values?: Record<string, string | string[]> } = {}) {
     const detail = await reconciliation.getStatement(statementId)
     return renderPage(request, reply, 'finance/statement', {
       title: `${pageContext(request).t('statements.statement')} ${detail.statement.statementDate}`,
@@ -137,17 +143,25 @@ export const financePages: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { statementId, resolution, note } = request.body
+    const { differenceId } = request.params
     try {
-      await reconciliation.resolve(actorOf(request), request.params.differenceId, checked(ResolveDifferenceSchema, { resolution, note: note.trim() }))
+      const { t } = pageContext(request)
+      assertNoProblems([
+        ...(Value.Check(ResolveDifferenceSchema.properties.resolution, resolution) ? [] : [{ field: `resolution-${differenceId}`, message: t('differences.error.resolution') }]),
+        ...(note.trim().length >= 2 ? [] : [{ field: `note-${differenceId}`, message: t('differences.error.note') }])
+      ])
+      await reconciliation.resolve(actorOf(request), differenceId, checked(ResolveDifferenceSchema, { resolution, note: note.trim() }))
       return reply.redirect(`/finance/statements/${statementId}?done=resolved`)
     } catch (error) {
-      return orShowError(request, reply, error, (shown) => showStatement(request, reply, statementId, shown))
+      const problems = refusalProblems(request, error, { RESOLUTION_NOT_ALLOWED: `resolution-${differenceId}` })
+      reply.code((error as { statusCode: number }).statusCode)
+      return showStatement(request, reply, statementId, { ...formErrors(problems), differenceId, values: keptValues(request.body) })
     }
   })
 
   // remittances -------------------------------------------------------------------------------
 
-  async function showRemittances (request: FastifyRequest, reply: FastifyReply, extra: Partial<ShownError> & { created?: number, confirmed?: boolean } = {}) {
+  async function showRemittances (request: FastifyRequest, reply: FastifyReply, extra: Partial<FormErrors> & { created?: number, confirmed?: boolean, batchId?: string, values?: Record<string, string | string[]> } = {}) {
     const [remittances, check] = await Promise.all([reconciliation.listRemittances(), reconciliation.checkRemittances()])
     return renderPage(request, reply, 'finance/remittances', {
       titleKey: 'remittances.title',
@@ -166,11 +180,14 @@ export const financePages: FastifyPluginAsyncTypebox = async (app) => {
     schema: { body: StrictObject({ throughDate: Type.String({ maxLength: 10 }) }) }
   }, async (request, reply) => {
     try {
-      const { throughDate } = checked(StrictObject({ throughDate: IsoDate }), request.body)
+      const throughDate = request.body.throughDate.trim()
+      assertNoProblems(Value.Check(IsoDate, throughDate) ? [] : [{ field: 'remit-through', message: pageContext(request).t('remittances.error.date') }])
       const created = await reconciliation.createRemittances(actorOf(request), throughDate)
       return showRemittances(request, reply, { created: created.length })
     } catch (error) {
-      return orShowError(request, reply, error, (shown) => showRemittances(request, reply, shown))
+      const problems = refusalProblems(request, error, { NOTHING_TO_REMIT: 'remit-through' })
+      reply.code((error as { statusCode: number }).statusCode)
+      return showRemittances(request, reply, { ...formErrors(problems), values: keptValues(request.body) })
     }
   })
 
@@ -178,19 +195,27 @@ export const financePages: FastifyPluginAsyncTypebox = async (app) => {
     config: { policy: 'finance.reconcile' },
     schema: { params: StrictObject({ batchId: Uuid }), body: StrictObject({ bankCode: Type.String({ maxLength: 32 }), bankTxnId: Type.String({ maxLength: 64 }) }) }
   }, async (request, reply) => {
+    const { batchId } = request.params
     try {
-      await reconciliation.confirmRemittance(actorOf(request), request.params.batchId, checked(ConfirmRemittanceSchema, {
-        bankCode: request.body.bankCode, bankTxnId: request.body.bankTxnId.trim()
-      }))
+      const { t } = pageContext(request)
+      const input = { bankCode: request.body.bankCode, bankTxnId: request.body.bankTxnId.trim() }
+      const { banks: active } = await bankData()
+      assertNoProblems([
+        ...(active.some((bank) => bank.code === input.bankCode) ? [] : [{ field: `remit-bank-${batchId}`, message: t('remittances.error.bank') }]),
+        ...(Value.Check(BankTxnId, input.bankTxnId) ? [] : [{ field: `remit-txn-${batchId}`, message: t('refunds.error.txn') }])
+      ])
+      await reconciliation.confirmRemittance(actorOf(request), batchId, checked(ConfirmRemittanceSchema, input))
       return showRemittances(request, reply, { confirmed: true })
     } catch (error) {
-      return orShowError(request, reply, error, (shown) => showRemittances(request, reply, shown))
+      const problems = refusalProblems(request, error, { BANK_UNKNOWN: `remit-bank-${batchId}`, DUPLICATE_BANK_TRANSACTION: `remit-txn-${batchId}` })
+      reply.code((error as { statusCode: number }).statusCode)
+      return showRemittances(request, reply, { ...formErrors(problems), batchId, values: keptValues(request.body) })
     }
   })
 
   // refunds -----------------------------------------------------------------------------------
 
-  async function showRefunds (request: FastifyRequest, reply: FastifyReply, extra: Partial<ShownError> & { refundId?: string, values?: Record<string, string>, refunded?: string } = {}) {
+  async function showRefunds (request: FastifyRequest, reply: FastifyReply, extra: Partial<FormErrors> & { refundId?: string, values?: Record<string, string | string[]>, refunded?: string } = {}) {
     const [pending, paid] = await Promise.all([refunds.list({ status: 'pending', limit: 200 }), refunds.list({ status: 'paid', limit: 20 })])
     return renderPage(request, reply, 'finance/refunds', {
       titleKey: 'refunds.title',
@@ -205,23 +230,65 @@ export const financePages: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/finance/refunds', { config: { policy: 'finance.read' } }, async (request, reply) => showRefunds(request, reply))
 
+  /**
+   * Recording a refund binds the ledger: the finance officer first checks the fields beside each
+   * other (the bank, its transaction number, the account: only the one the deposit came from),
+   * then reads the amount in figures and in capitals, to whom and from which transfer, and
+   * confirms (confirm.ts).
+   */
   app.post('/finance/refunds/:refundId/payment', {
     config: { policy: 'refunds.execute' },
     schema: {
       params: StrictObject({ refundId: Uuid }),
-      body: StrictObject({ bankCode: Type.String({ maxLength: 32 }), bankTxnId: Type.String({ maxLength: 64 }), toAccountNo: FormText(40) })
+      body: StrictObject({ bankCode: Type.String({ maxLength: 32 }), bankTxnId: Type.String({ maxLength: 64 }), toAccountNo: FormText(40), ...ConfirmField })
     }
   }, async (request, reply) => {
     const { refundId } = request.params
+    const field = (name: string) => `refund-${name}-${refundId}`
     try {
-      const refund = await refunds.execute(actorOf(request), refundId, checked(ExecuteRefundSchema, {
-        bankCode: request.body.bankCode, bankTxnId: request.body.bankTxnId.trim(), toAccountNo: (request.body.toAccountNo ?? '').trim()
-      }))
-      return showRefunds(request, reply, { refunded: refund.id })
+      const { t } = pageContext(request)
+      const input = { bankCode: request.body.bankCode, bankTxnId: request.body.bankTxnId.trim(), toAccountNo: (request.body.toAccountNo ?? '').trim() }
+      const [refund, { banks: active }] = await Promise.all([refunds.get(refundId), bankData()])
+      const bank = active.find((candidate) => candidate.code === input.bankCode)
+      assertNoProblems([
+        ...(bank ? [] : [{ field: field('bank'), message: t('refunds.error.bank') }]),
+        ...(Value.Check(BankTxnId, input.bankTxnId) ? [] : [{ field: field('txn'), message: t('refunds.error.txn') }]),
+        ...(!Value.Check(ExecuteRefundSchema.properties.toAccountNo, input.toAccountNo)
+          ? [{ field: field('account'), message: t('refunds.error.account') }]
+          : sameAccount(input.toAccountNo, refund.toAccountNo) ? [] : [{ field: field('account'), message: t('errors.REFUND_ACCOUNT_MISMATCH') }])
+      ], 422)
+      if (!isConfirmed(request.body)) {
+        const amount = money(refund.amountFen)
+        const capitals = amountInChineseWords(BigInt(refund.amountFen))
+        return showConfirmation(request, reply, {
+          title: t('refunds.confirm.title'),
+          facts: [
+            [t('notice.code'), paymentCode(refund.noticeCode)],
+            [t('refunds.reason'), refund.reason],
+            [t('notice.amount'), amount],
+            [t('refunds.confirm.capitals'), capitals],
+            [t('refunds.confirm.payee'), refund.toAccountName],
+            [t('refunds.toAccount'), input.toAccountNo],
+            [t('cashier.bank'), bank!.name],
+            [t('cashier.bankTxnId'), input.bankTxnId]
+          ],
+          consequences: [
+            t('refunds.confirm.effect', { amount, capitals, name: refund.toAccountName, account: input.toAccountNo, bank: bank!.name, txn: input.bankTxnId }),
+            t('refunds.confirm.ledger'),
+            t('refunds.confirm.check')
+          ],
+          action: `/finance/refunds/${refundId}/payment`,
+          fields: input,
+          confirmLabel: t('refunds.confirm.button'),
+          backHref: `/finance/refunds#refund-${refundId}`
+        })
+      }
+      const paid = await refunds.execute(actorOf(request), refundId, checked(ExecuteRefundSchema, input))
+      return showRefunds(request, reply, { refunded: paid.id })
     } catch (error) {
-      if (!isClientError(error)) throw error
-      reply.code(error.statusCode)
-      return showRefunds(request, reply, { ...shownError(request, error), refundId, values: request.body as Record<string, string> })
+      const problems = refusalProblems(request, error, { REFUND_ACCOUNT_MISMATCH: field('account'), BANK_UNKNOWN: field('bank'), DUPLICATE_BANK_TRANSACTION: field('txn') })
+      reply.code((error as { statusCode: number }).statusCode)
+      return showRefunds(request, reply, { ...formErrors(problems), refundId, values: keptValues(request.body) })
     }
   })
 }

@@ -20,6 +20,8 @@ type View = 'public' | 'bidder' | 'host' | 'supervisor'
 export const openingsPages: FastifyPluginAsyncTypebox<{ production: boolean }> = async (app, { production }) => {
   const { openings, tenders } = app.services
   serveBundle(app, 'certificate-sign-in', production)
+  // decrypting with the certificate's private key instead of the secret file, loaded on demand
+  serveBundle(app, 'opening-key-reveal', production)
 
   async function show (request: FastifyRequest, reply: FastifyReply, tenderId: string, view: View) {
     const opening = await openings.getOpening(request.principal, tenderId)

@@ -7,6 +7,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import { Value } from 'typebox/value'
 import { actorOf } from '../../lib/actor.ts'
 import { sha256Hex } from '../../lib/crypto-bits.ts'
 import { isClientError } from '../../lib/errors.ts'
@@ -15,11 +16,14 @@ import { mayAttempt } from '../../lib/policy.ts'
 import type { ReceiptDocument } from '../../modules/payments/payments.rules.ts'
 import { ReceiptParams, WindowPaymentSchema, type NoticeSummary, type NoticeView } from '../../modules/payments/payments.schemas.ts'
 import { feeViewHelpers, yuanToFen } from '../fee-format.ts'
+import { assertNoProblems, formErrors, refusalProblems, type FormErrors, type FormProblem } from '../form-problems.ts'
 import { checked, optional } from '../forms.ts'
 import { pageContext, renderPage } from '../render.ts'
-import { orShowError, shownError, type ShownError } from './page-errors.ts'
+import { shownError, type ShownError } from './page-errors.ts'
 
 const FormText = (maxLength: number) => Type.Optional(Type.String({ maxLength }))
+/** Refusals of a looked-up payment code, beside the code's field. */
+const LOOKUP_FIELDS = { PAYMENT_CODE_INVALID: 'cashier-code', PAYMENT_CODE_UNKNOWN: 'cashier-code', PAYMENT_NOTICE_NOT_FOUND: 'cashier-code' }
 /** A receipt and its signature are a few kilobytes; anything much larger is not one. */
 const MAX_RECEIPT_FILE_BYTES = 256 * 1024
 /** Today's window payments are read in pages of this size (a busy window takes a few hundred a day). */
@@ -32,10 +36,10 @@ export const paymentsPages: FastifyPluginAsyncTypebox<{ publicUrl: string }> = a
 
   // the cashier's window ----------------------------------------------------------------------
 
-  interface CashierState extends Partial<ShownError> {
+  interface CashierState extends Partial<ShownError>, Partial<FormErrors> {
     code?: string
     notice?: NoticeView | null
-    values?: Record<string, string>
+    values?: Record<string, string | string[]>
     recorded?: NoticeView
     /** the same bank transaction had been recorded before (a form sent twice): nothing new was taken */
     replay?: boolean
@@ -78,7 +82,9 @@ export const paymentsPages: FastifyPluginAsyncTypebox<{ publicUrl: string }> = a
       const notice = await payments.findByCode(actorOf(request), code)
       return showCashier(request, reply, { code, notice, values: { payerAccountName: notice.payer.name } })
     } catch (error) {
-      return orShowError(request, reply, error, (shown) => showCashier(request, reply, { code, ...shown }))
+      const problems = refusalProblems(request, error, LOOKUP_FIELDS)
+      reply.code((error as { statusCode: number }).statusCode)
+      return showCashier(request, reply, { code, ...formErrors(problems, 'lookup') })
     }
   })
 
@@ -98,21 +104,30 @@ export const paymentsPages: FastifyPluginAsyncTypebox<{ publicUrl: string }> = a
     const actor = actorOf(request)
     const { code, amount, ...rest } = request.body
     try {
-      const input = checked(WindowPaymentSchema, {
-        code: code.trim(),
-        amountFen: yuanToFen(amount),
-        bankCode: rest.bankCode,
-        bankTxnId: rest.bankTxnId.trim(),
-        payerAccountNo: rest.payerAccountNo.trim(),
-        payerAccountName: rest.payerAccountName.trim()
-      })
+      // every field at once, beside itself; the service checks them again
+      const { t } = pageContext(request)
+      const active = (await banks.listBanks()).filter((bank) => bank.active).map((bank) => bank.code)
+      const fields = { bankCode: rest.bankCode, bankTxnId: rest.bankTxnId.trim(), payerAccountNo: rest.payerAccountNo.trim(), payerAccountName: rest.payerAccountName.trim() }
+      let amountFen = 0
+      const problems: FormProblem[] = []
+      try {
+        amountFen = yuanToFen(amount)
+      } catch {
+        problems.push({ field: 'cashier-amount', message: t('errors.AMOUNT_INVALID') })
+      }
+      if (!active.includes(fields.bankCode)) problems.push({ field: 'cashier-bank', message: t('cashier.error.bank') })
+      if (!Value.Check(WindowPaymentSchema.properties.bankTxnId, fields.bankTxnId)) problems.push({ field: 'cashier-txn', message: t('cashier.error.txn') })
+      if (!Value.Check(WindowPaymentSchema.properties.payerAccountNo, fields.payerAccountNo)) problems.push({ field: 'cashier-account-no', message: t('cashier.error.accountNo') })
+      if (!Value.Check(WindowPaymentSchema.properties.payerAccountName, fields.payerAccountName)) problems.push({ field: 'cashier-account-name', message: t('cashier.error.accountName') })
+      assertNoProblems(problems)
+      const input = checked(WindowPaymentSchema, { code: code.trim(), amountFen, ...fields })
       const { notice, replay } = await payments.collectAtWindow(actor, input)
       return showCashier(request, reply, { recorded: notice, replay })
     } catch (error) {
-      if (!isClientError(error)) throw error
-      reply.code(error.statusCode)
+      const problems = refusalProblems(request, error, { ...LOOKUP_FIELDS, AMOUNT_MISMATCH: 'cashier-amount', AMOUNT_INVALID: 'cashier-amount', BANK_UNKNOWN: 'cashier-bank', DUPLICATE_BANK_TRANSACTION: 'cashier-txn' })
+      reply.code((error as { statusCode: number }).statusCode)
       const notice = await payments.findByCode(actor, code).catch(() => null)
-      return showCashier(request, reply, { code, notice, values: request.body, ...shownError(request, error) })
+      return showCashier(request, reply, { code, notice, values: request.body, ...formErrors(problems, 'payment') })
     }
   })
 
@@ -147,11 +162,16 @@ export const paymentsPages: FastifyPluginAsyncTypebox<{ publicUrl: string }> = a
     const sha256 = optional(request.query.sha256)?.replace(/\s+/g, '').toLowerCase()
     const values = { number: number ?? '', sha256: sha256 ?? '' }
     if (number === undefined && sha256 === undefined) return renderPage(request, reply, 'payments/verify', { titleKey: 'verify.title', values })
-    if (!number || !/^[0-9]{18,20}$/.test(number) || !sha256 || !/^[0-9a-f]{64}$/.test(sha256)) {
+    const { t } = pageContext(request)
+    const problems = [
+      ...(number && /^[0-9]{18,20}$/.test(number) ? [] : [{ field: 'verify-number', message: t('verify.numberInvalid') }]),
+      ...(sha256 && /^[0-9a-f]{64}$/.test(sha256) ? [] : [{ field: 'verify-sha256', message: t('verify.sha256Invalid') }])
+    ]
+    if (problems.length > 0) {
       reply.code(400)
-      return renderPage(request, reply, 'payments/verify', { titleKey: 'verify.title', values, error: pageContext(request).t('verify.checkInvalid') })
+      return renderPage(request, reply, 'payments/verify', { titleKey: 'verify.title', values, ...formErrors(problems, 'printed') })
     }
-    const check = await payments.checkReceipt(number, sha256)
+    const check = await payments.checkReceipt(number!, sha256!)
     return renderPage(request, reply, 'payments/verify', { titleKey: 'verify.title', values, check, ...feeViewHelpers })
   })
 
@@ -161,12 +181,19 @@ export const paymentsPages: FastifyPluginAsyncTypebox<{ publicUrl: string }> = a
       for await (const part of request.parts({ limits: { files: 2, fields: 0, fileSize: MAX_RECEIPT_FILE_BYTES } })) {
         if (part.type === 'file') files[part.fieldname] = await part.toBuffer()
       }
-      const documentText = files.document?.toString('utf8') ?? ''
+      const { t } = pageContext(request)
+      assertNoProblems([
+        ...(files.document?.length ? [] : [{ field: 'verify-document', message: t('verify.documentMissing') }]),
+        ...(files.signature?.length ? [] : [{ field: 'verify-signature', message: t('verify.signatureMissing') }])
+      ])
+      const documentText = files.document!.toString('utf8')
       const signature = signatureBase64(files.signature)
       const result = await payments.verifyReceipt({ documentText, signature })
       return renderPage(request, reply, 'payments/verify', { titleKey: 'verify.title', values: {}, result })
     } catch (error) {
-      return orShowError(request, reply, error, (shown) => renderPage(request, reply, 'payments/verify', { titleKey: 'verify.title', values: {}, ...shown }))
+      const problems = refusalProblems(request, error, { RECEIPT_SIGNATURE_INVALID: 'verify-signature', FST_REQ_FILE_TOO_LARGE: 'verify-document' })
+      reply.code((error as { statusCode: number }).statusCode)
+      return renderPage(request, reply, 'payments/verify', { titleKey: 'verify.title', values: {}, ...formErrors(problems, 'files') })
     }
   })
 

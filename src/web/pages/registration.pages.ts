@@ -1,6 +1,7 @@
 /**
  * Self-registration and password recovery pages: /register (a person or an organisation),
- * /register/verify (the SMS code), /forgot-password and /reset-password. Every refusal shows the
+ * /register/verify (the SMS code), /register/organisation/:id (a pending organisation activates
+ * itself with its certificate), /forgot-password and /reset-password. Every refusal shows the
  * form again with an error summary linking to the fields, the message beside each field, and
  * what was typed (never a password or a code) kept.
  */
@@ -11,6 +12,7 @@ import { isValidCreditCode } from '../../lib/credit-code.ts'
 import { isClientError } from '../../lib/errors.ts'
 import { StrictObject, Uuid } from '../../lib/http-schemas.ts'
 import { isStrongPassword } from '../../lib/password.ts'
+import type { RegistrationView } from '../../modules/accounts/accounts.registration.schemas.ts'
 import { USERNAME_PATTERN } from '../../modules/accounts/accounts.rules.ts'
 import { isMobileNumber } from '../../modules/notifier/notifier.rules.ts'
 import { pageContext, renderPage } from '../render.ts'
@@ -55,6 +57,12 @@ function inFieldOrder (problems: FieldProblem[], order: string[]): FieldProblem[
 }
 
 const Text = (maxLength: number) => Type.Optional(Type.String({ maxLength }))
+
+/** The refusals an organisation's certificate activation may meet, each with its own words on the page. */
+const ACTIVATION_REFUSALS = [
+  'CERTIFICATE_SUBJECT_MISMATCH', 'CERTIFICATE_UNTRUSTED', 'CERTIFICATE_EXPIRED', 'CERTIFICATE_NOT_YET_VALID', 'CERTIFICATE_REVOKED', 'CERTIFICATE_INVALID',
+  'SIGNATURE_INVALID', 'CMS_MALFORMED', 'CMS_UNSUPPORTED', 'CHALLENGE_INVALID', 'CHALLENGE_MISMATCH', 'REGISTRATION_DECIDED', 'REGISTRATION_NOT_FOUND', 'RATE_LIMITED'
+] as const
 const usernamePattern = new RegExp(USERNAME_PATTERN)
 
 export const registrationPages: FastifyPluginAsyncTypebox<{ perMinute: number }> = async (app, options) => {
@@ -137,13 +145,39 @@ export const registrationPages: FastifyPluginAsyncTypebox<{ perMinute: number }>
         ...(values.phone ? { phone: values.phone } : {}),
         password: body.password!
       }, { ip: request.ip, requestId: String(request.id) })
-      return renderPage(request, reply, 'register/received', { titleKey: 'register.received.title', registration: registered })
+      return showReceived(request, reply, registered, true)
     } catch (error) {
       const problem = problemOf(request, error)
       reply.code((error as { statusCode: number }).statusCode)
       return showRegister(request, reply, 'organisation', values, [problem])
     }
   })
+
+  /** The words the certificate client shows for each refusal of the activation (client/certificate-sign-in.ts). */
+  function activationErrors (request: FastifyRequest): Record<string, string> {
+    const { t } = pageContext(request)
+    return Object.fromEntries(ACTIVATION_REFUSALS.map((code) => [code, t(`register.activate.error.${code}`)]))
+  }
+
+  /**
+   * The organisation's registration: while pending, it may prove itself with its certificate
+   * here (the key never leaves the page); once decided, what became of it. `fresh`: just sent,
+   * the user name shown once more.
+   */
+  function showReceived (request: FastifyRequest, reply: FastifyReply, registration: RegistrationView, fresh: boolean) {
+    return renderPage(request, reply, 'register/received', {
+      titleKey: registration.state === 'pending' ? 'register.received.title' : 'register.activate.decidedTitle',
+      registration,
+      fresh,
+      activationErrors: activationErrors(request)
+    })
+  }
+
+  // the page of one registration, reached by its unguessable number (the page after sending links to itself)
+  app.get('/register/organisation/:registrationId', {
+    config: { policy: 'public' },
+    schema: { params: StrictObject({ registrationId: Uuid }) }
+  }, async (request, reply) => showReceived(request, reply, await registration.getRegistration(request.params.registrationId), false))
 
   async function showVerify (request: FastifyRequest, reply: FastifyReply, id: string, problems: FieldProblem[] = [], extra: Record<string, unknown> = {}) {
     return renderPage(request, reply, 'register/verify', { titleKey: 'register.verify.title', id, values: {}, ...formState(problems), ...extra })

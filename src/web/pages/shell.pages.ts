@@ -1,4 +1,4 @@
-/** The shell: home per role, sign-in and sign-out, language switch, the user's own account. */
+/** The shell: home per role (with the work waiting for it), sign-in and sign-out, language switch, the user's own account. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { actorOf } from '../../lib/actor.ts'
@@ -8,6 +8,7 @@ import { mayAttempt } from '../../lib/policy.ts'
 import { ChangePasswordSchema } from '../../modules/accounts/accounts.schemas.ts'
 import { SignedChallengeSchema } from '../../modules/pki/pki.schemas.ts'
 import { checked, safeNext } from '../forms.ts'
+import { workFor } from '../home-work.ts'
 import { LANGUAGE_COOKIE } from '../i18n.ts'
 import { navigationFor } from '../navigation.ts'
 import { messageFor, renderPage } from '../render.ts'
@@ -24,6 +25,8 @@ export const shellPages: FastifyPluginAsyncTypebox<ShellPagesOptions> = async (a
     const names = principal ? await scopeNames(departments) : {}
     return renderPage(request, reply, 'home', {
       titleKey: 'nav.home',
+      // what waits for each of the user's roles, counted in the user's scope (home-work.ts)
+      work: principal ? await workFor(app, actorOf(request)) : [],
       notices: await notices.listVisible(principal, 10),
       grants: principal?.grants.map((grant) => ({ ...grant, scopeName: grant.scopeId ? names[grant.scopeId] : undefined })) ?? [],
       tasks: principal ? [...navigationFor(principal).filter((item) => item.actions || item.signedIn), { href: '/account', labelKey: 'nav.account' }] : [],
@@ -34,7 +37,7 @@ export const shellPages: FastifyPluginAsyncTypebox<ShellPagesOptions> = async (a
 
   app.get('/login', {
     config: { policy: 'public' },
-    schema: { querystring: StrictObject({ next: Type.Optional(Type.String({ maxLength: 500 })), done: Type.Optional(Type.Enum(['registered', 'reset'])) }) }
+    schema: { querystring: StrictObject({ next: Type.Optional(Type.String({ maxLength: 500 })), done: Type.Optional(Type.Enum(['registered', 'reset', 'activated'])) }) }
   }, async (request, reply) => {
     if (request.principal) return reply.redirect(safeNext(request.query.next))
     // after self-registration or a password reset (registration.pages.ts) the page says so

@@ -14,12 +14,17 @@ import { StrictObject, Uuid } from '../../lib/http-schemas.ts'
 import { mayAttempt } from '../../lib/policy.ts'
 import { TRADE_TYPES } from '../../../schema/trading.ts'
 import { RegisterProjectSchema, TradeTypeSchema } from '../../modules/projects/projects.schemas.ts'
+import { NothingToWithdraw } from '../../modules/bids/bids.errors.ts'
+import { TenderStateInvalid } from '../../modules/tenders/tenders.errors.ts'
 import { earliestLawfulTimetable } from '../../modules/tenders/tenders.rules.ts'
 import { CreateTenderSchema, DocumentFieldsSchema, TenderInputSchema, type TenderInput } from '../../modules/tenders/tenders.schemas.ts'
 import { serveBundle } from '../bundles.ts'
 import { feeViewHelpers, yuanToFen } from '../fee-format.ts'
+import { ConfirmField, isConfirmed, showConfirmation } from '../confirm.ts'
+import { assertNoProblems, formErrors, keptValues, refusalProblems, type FormErrors } from '../form-problems.ts'
 import { checked, optional } from '../forms.ts'
-import { renderPage } from '../render.ts'
+import { messagesWithPrefix } from '../i18n.ts'
+import { pageContext, renderPage } from '../render.ts'
 import { bidReceiptsPages } from './bid-receipts.pages.ts'
 import { orShowError, type ShownError } from './page-errors.ts'
 
@@ -105,6 +110,12 @@ export const tradingPages: FastifyPluginAsyncTypebox<{ production: boolean }> = 
     }
   })
 
+  /** What the sealer says in the page's language, and its words for every refusal the API may give. */
+  function sealerMessages (request: FastifyRequest): Record<string, string> {
+    const { lang, t } = pageContext(request)
+    return { ...messagesWithPrefix(lang, 'sealer.'), ...messagesWithPrefix(lang, 'errors.'), 'form.errorSummary': t('form.errorSummary') }
+  }
+
   async function showWorkspace (request: FastifyRequest, reply: FastifyReply, tenderId: string, extra: Partial<ShownError> & { done?: string } = {}) {
     const actor = actorOf(request)
     const tender = await tenders.getTender(actor.principal, tenderId)
@@ -119,6 +130,7 @@ export const tradingPages: FastifyPluginAsyncTypebox<{ production: boolean }> = 
       bond: open && tender.bondFen > 0 ? await bids.myBond(actor, tenderId) : null,
       submissions: await bids.mySubmissions(actor, tenderId),
       withdrawKey: `withdraw-${crypto.randomUUID()}`,
+      sealerMessages: sealerMessages(request),
       ...extra,
       ...helpers
     })
@@ -148,8 +160,39 @@ export const tradingPages: FastifyPluginAsyncTypebox<{ production: boolean }> = 
     (request) => tenders.object(actorOf(request), request.params.tenderId, request.body.text.trim()), 'objected')
   bidderAction<Record<string, never>>('/bidder/tenders/:tenderId/bond', StrictObject({}),
     (request) => bids.requestBondNotice(actorOf(request), request.params.tenderId), 'bond')
-  bidderAction<{ idempotencyKey: string }>('/bidder/tenders/:tenderId/withdraw', StrictObject({ idempotencyKey: Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' }) }),
-    (request) => bids.withdraw(actorOf(request), { tenderId: request.params.tenderId, idempotencyKey: request.body.idempotencyKey }), 'withdrawn')
+
+  // withdrawing a bid is binding: the bidder first reads what it ends and what stays possible (confirm.ts)
+  app.post('/bidder/tenders/:tenderId/withdraw', {
+    config: { policy: 'tenders.participate' },
+    schema: { params: TenderParams, body: StrictObject({ idempotencyKey: Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' }), ...ConfirmField }) }
+  }, async (request, reply) => {
+    const { tenderId } = request.params
+    const { idempotencyKey } = request.body
+    try {
+      if (!isConfirmed(request.body)) {
+        const actor = actorOf(request)
+        const [tender, submissions] = await Promise.all([tenders.getTender(actor.principal, tenderId), bids.mySubmissions(actor, tenderId)])
+        const latest = submissions.at(-1)
+        if (!latest || latest.kind !== 'bid' || tender.status !== 'bidding') throw new NothingToWithdraw()
+        const { t, lang } = pageContext(request)
+        const deadline = feeViewHelpers.deadline(tender.bidDeadline, lang)
+        return showConfirmation(request, reply, {
+          title: t('bidder.withdrawConfirm.title'),
+          facts: [[t('bidder.withdrawConfirm.tender'), tender.title], [t('bidder.withdrawConfirm.code'), tender.code], [t('bidder.withdrawConfirm.version'), t('bidder.withdrawConfirm.versionValue', { version: latest.version, time: pageContext(request).time(latest.receivedAt) })], [t('tender.bidDeadline'), deadline]],
+          consequences: [t('bidder.withdrawConfirm.effect', { title: tender.title }), t('bidder.withdrawConfirm.again', { deadline }), t('bidder.withdrawConfirm.receipt')],
+          action: `/bidder/tenders/${tenderId}/withdraw`,
+          fields: { idempotencyKey },
+          confirmLabel: t('bidder.withdrawConfirm.button'),
+          backHref: `/bidder/tenders/${tenderId}#submissions`,
+          destructive: true
+        })
+      }
+      await bids.withdraw(actorOf(request), { tenderId, idempotencyKey })
+      return reply.redirect(`/bidder/tenders/${tenderId}?done=withdrawn`)
+    } catch (error) {
+      return orShowError(request, reply, error, (shown) => showWorkspace(request, reply, tenderId, shown))
+    }
+  })
 
   // agencies and tenderers ----------------------------------------------------------------------
 
@@ -271,7 +314,7 @@ export const tradingPages: FastifyPluginAsyncTypebox<{ production: boolean }> = 
     }
   })
 
-  async function showAgencyTender (request: FastifyRequest, reply: FastifyReply, tenderId: string, extra: Partial<ShownError> & { done?: string } = {}) {
+  async function showAgencyTender (request: FastifyRequest, reply: FastifyReply, tenderId: string, extra: Partial<ShownError> & Partial<FormErrors> & { done?: string, values?: Record<string, string | string[]> } = {}) {
     const actor = actorOf(request)
     const { tender: row } = await tenders.ownTender(actor, tenderId)
     const tender = await tenders.getTender(actor.principal, row.id)
@@ -311,8 +354,39 @@ export const tradingPages: FastifyPluginAsyncTypebox<{ production: boolean }> = 
 
   agencyAction<{ tenderId: string }, never>('/agency/tenders/:tenderId/publish', TenderParams, null,
     async (request) => tenders.publish(actorOf(request), request.params.tenderId).then((tender) => ({ tenderId: tender.id })), 'published')
-  agencyAction<{ tenderId: string }, { reason: string }>('/agency/tenders/:tenderId/cancel', TenderParams, StrictObject({ reason: Type.String({ minLength: 1, maxLength: 1000 }) }),
-    async (request) => tenders.cancel(actorOf(request), request.params.tenderId, request.body.reason).then((tender) => ({ tenderId: tender.id })), 'cancelled')
+  // cancelling a tender ends its procedure for every bidder: the agency reads what follows, then confirms (confirm.ts)
+  app.post('/agency/tenders/:tenderId/cancel', {
+    config: { policy: 'tenders.manage' },
+    schema: { params: TenderParams, body: StrictObject({ reason: FormText(1000), ...ConfirmField }) }
+  }, async (request, reply) => {
+    const { tenderId } = request.params
+    const reason = request.body.reason?.trim() ?? ''
+    try {
+      const { t } = pageContext(request)
+      assertNoProblems(reason ? [] : [{ field: 'cancel-reason', message: t('agency.cancelConfirm.reasonMissing') }])
+      if (!isConfirmed(request.body)) {
+        const tender = await tenders.getTender(actorOf(request).principal, tenderId)
+        if (!['draft', 'published', 'bidding'].includes(tender.status)) throw new TenderStateInvalid(tender.status, 'only a tender before its bid deadline can be cancelled')
+        const stage = tender.status === 'draft' ? 'draft' : 'published'
+        return showConfirmation(request, reply, {
+          title: t('agency.cancelConfirm.title'),
+          facts: [[t('agency.cancelConfirm.tender'), tender.title], [t('agency.cancelConfirm.code'), tender.code], [t('agency.cancelConfirm.status'), t(`tenderStatus.${tender.status}`)], [t('agency.cancelReason'), reason]],
+          consequences: [...(stage === 'draft' ? ['agency.cancelConfirm.draft'] : ['agency.cancelConfirm.notice', 'agency.cancelConfirm.bids', 'agency.cancelConfirm.bonds']).map((key) => t(key)), t('agency.cancelConfirm.final')],
+          action: `/agency/tenders/${tenderId}/cancel`,
+          fields: { reason },
+          confirmLabel: t('agency.cancelConfirm.button'),
+          backHref: `/agency/tenders/${tenderId}`,
+          destructive: true
+        })
+      }
+      await tenders.cancel(actorOf(request), tenderId, reason)
+      return reply.redirect(`/agency/tenders/${tenderId}?done=cancelled`)
+    } catch (error) {
+      const problems = refusalProblems(request, error, {})
+      reply.code((error as { statusCode: number }).statusCode)
+      return showAgencyTender(request, reply, tenderId, { ...formErrors(problems, 'cancel'), values: keptValues(request.body) })
+    }
+  })
   agencyAction<{ questionId: string }, { tenderId: string, answer: string, affectsBids?: 'true', newBidDeadline?: string }>('/agency/questions/:questionId/answer', StrictObject({ questionId: Uuid }),
     StrictObject({ tenderId: Uuid, answer: Type.String({ minLength: 1, maxLength: 8000 }), affectsBids: Type.Optional(Type.Literal('true')), newBidDeadline: FormText(20) }),
     async (request) => {
