@@ -14,8 +14,8 @@
  * may have landed: then delete this script and its postinstall entry).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import path from 'node:path'
+import { packageRoot } from './package-root.mjs'
 
 const MARKER = '/* openhall: closed-socket write guard */'
 const NEXT_WRITE = `  function nextWrite(fn) {
@@ -31,23 +31,8 @@ const GUARDED_NEXT_WRITE = `  function nextWrite(fn) {
 const CANCELLED = '    clearImmediate(nextWriteTimer)\n'
 const FORGOTTEN = '    clearImmediate(nextWriteTimer)\n    chunk = nextWriteTimer = null\n'
 
-/** The package's directory: its exports hide package.json, so walk up from the entry point. */
-function packageRoot () {
-  let entry
-  try {
-    entry = createRequire(import.meta.url).resolve('postgres')
-  } catch {
-    return null // not installed: nothing to repair
-  }
-  for (let dir = path.dirname(entry); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const manifest = path.join(dir, 'package.json')
-    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'postgres') return dir
-  }
-  return null
-}
-
-const root = packageRoot()
-if (root === null) process.exit(0)
+const root = packageRoot('postgres')
+if (root === null) process.exit(0) // not installed: nothing to repair
 
 for (const build of ['src', 'cjs/src', 'cf/src']) {
   const file = path.join(root, build, 'connection.js')

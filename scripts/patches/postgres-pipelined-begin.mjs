@@ -16,8 +16,8 @@
  * longer matches is left alone with a warning (transactions then keep the extra round trip).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import path from 'node:path'
+import { packageRoot } from './package-root.mjs'
 
 const MARKER = '/* openhall: pipelined begin */'
 const REPLACEMENTS = [
@@ -48,23 +48,8 @@ const REPLACEMENTS = [
   ]
 ]
 
-/** The package's directory: its exports hide package.json, so walk up from the entry point. */
-function packageRoot () {
-  let entry
-  try {
-    entry = createRequire(import.meta.url).resolve('postgres')
-  } catch {
-    return null // not installed: nothing to change
-  }
-  for (let dir = path.dirname(entry); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const manifest = path.join(dir, 'package.json')
-    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'postgres') return dir
-  }
-  return null
-}
-
-const root = packageRoot()
-if (root === null) process.exit(0)
+const root = packageRoot('postgres')
+if (root === null) process.exit(0) // not installed: nothing to change
 
 for (const build of ['src', 'cjs/src', 'cf/src']) {
   const file = path.join(root, build, 'index.js')
