@@ -28,6 +28,8 @@ export interface Confirmation {
   action: string
   /** the fields posted again (hidden), as the first post carried them */
   fields: Record<string, string | string[] | undefined>
+  /** the action's route reads multipart forms (an upload whose file the first post kept aside) */
+  multipart?: boolean
   /** the button, naming the action: 确认撤回 */
   confirmLabel: string
   /** back to the page the action started from, nothing done */

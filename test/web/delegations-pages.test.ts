@@ -58,7 +58,11 @@ t.test('a department\'s delegations: the history and a new one recorded by form'
 
   // the department's own administrator records the successor's delegation, from a given hall time
   const official = pageHeaders(app, desk.deptAdmin)
-  const recorded = await app.inject({ method: 'POST', url, ...form(official, { ...valid, validFrom: '2026-03-02T10:00', validUntil: '2026-12-31T18:00' }) })
+  const dated = { ...valid, validFrom: '2026-03-02T10:00', validUntil: '2026-12-31T18:00' }
+  const asked = await app.inject({ method: 'POST', url, ...form(official, dated) })
+  t.match(asked.body, /data-confirm/, 'recording asks once more (confirmations-admin.test.ts)')
+  t.equal((await app.db.$client`select id from delegations where department_id = ${desk.department.id}`).length, 2, 'nothing recorded before the confirmation')
+  const recorded = await app.inject({ method: 'POST', url, ...form(official, { ...dated, confirm: '1' }) })
   t.equal(recorded.headers.location, `${url}?done=recorded`)
   const [row] = await app.db.$client<Array<{ id: string, chief_rep_id: string, item_codes: string[], decisions: string[], valid_from: string | Date, valid_until: string | Date }>>`
     select id, chief_rep_id, item_codes, decisions, valid_from, valid_until from delegations where department_id = ${desk.department.id} order by valid_from desc limit 1`

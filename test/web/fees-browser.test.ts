@@ -61,6 +61,7 @@ t.test('unified fees in a real browser', async (t) => {
   await approver.getByLabel('审批意见（驳回时请说明理由）').fill('标准与文件一致，同意')
   await shoot(approver, 'fees-admin-items')
   await approver.getByRole('button', { name: '批准' }).click()
+  await approver.getByRole('button', { name: '确认批准' }).click()
   await approver.waitForURL(/done=approved$/)
   t.ok(await approver.locator('tr[data-status="approved"]').isVisible())
   await shoot(approver, 'fees-admin-approved')

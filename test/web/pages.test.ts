@@ -80,7 +80,7 @@ t.test('the administrator works through forms; every value is escaped', async (t
   t.match(created.body, /data-one-time-password>[^<]{12,}</)
   const invalid = await app.inject({ method: 'POST', url: '/admin/accounts', headers: { cookie }, payload: { kind: 'person', username: 'X Y', displayName: 'x', role: '', scope: 'hall' } })
   t.equal(invalid.statusCode, 400)
-  t.match(invalid.body, /提交的内容不符合要求/)
+  t.match(invalid.body, /<a href="#username">请填写用户名：/, 'the field at fault is named (form-errors-admin.test.ts)')
 
   const calendar = await app.inject({ method: 'GET', url: '/admin/calendar?year=2026', headers: { cookie } })
   t.match(calendar.body, /全年工作日 248 天/)

@@ -36,7 +36,7 @@ t.test('agency, hall and bidder pages carry a tender from entry to questions', a
   }
   const wrongCode = await post('/agency/projects', desk.agency.headers, { ...projectForm, tendererCreditCode: '913301000000000000' })
   t.equal(wrongCode.statusCode, 422)
-  t.match(wrongCode.body, /项目信息不完整或不一致/, 'the refusal shows in Chinese')
+  t.match(wrongCode.body, /统一社会信用代码校验不通过/, 'the refusal shows in Chinese (test/web/form-errors-trading.test.ts has the details)')
   t.match(wrongCode.body, /城东污水处理厂提标改造工程/, 'and the form keeps what was typed')
   const registered = await post('/agency/projects', desk.agency.headers, projectForm)
   t.equal(registered.statusCode, 302)
@@ -47,8 +47,8 @@ t.test('agency, hall and bidder pages carry a tender from entry to questions', a
   const timing = lawfulTiming(app)
   const hallPage = await app.inject({ method: 'GET', url: '/hall/projects', headers: desk.hall.headers })
   t.match(hallPage.body, /城东污水处理厂提标改造工程/)
-  const accepted = await post(`/hall/projects/${project.id}/decision`, desk.hall.headers, { decision: 'accept', venueId: desk.venueId, startsAt: local(timing.bidDeadline), minutes: '120' })
-  t.equal(accepted.statusCode, 302)
+  const accepted = await post(`/hall/projects/${project.id}/decision`, desk.hall.headers, { decision: 'accept', venueId: desk.venueId, startsAt: local(timing.bidDeadline), minutes: '120', confirm: '1' })
+  t.equal(accepted.statusCode, 302, 'accepted once confirmed (test/web/confirmations-trading.test.ts)')
   const other = await post('/agency/projects', desk.agency.headers, { ...projectForm, name: '第二个项目' })
   t.equal(other.statusCode, 302)
   const second = (await app.inject({ method: 'GET', url: '/api/projects?status=registered', headers: desk.agency.headers })).json()[0]
@@ -57,7 +57,7 @@ t.test('agency, hall and bidder pages carry a tender from entry to questions', a
   t.match(clash.body, /该开标室在此时段已有安排/)
 
   const agencyHome = await app.inject({ method: 'GET', url: '/agency', headers: desk.agency.headers })
-  t.match(agencyHome.body, `name="bidDeadline" required value="${local(timing.bidDeadline)}"`, 'the draft form proposes the earliest lawful deadline')
+  t.match(agencyHome.body, `name="bidDeadline" type="datetime-local" value="${local(timing.bidDeadline)}"`, 'the draft form proposes the earliest lawful deadline')
   const tenderForm = {
     projectId: project.id,
     title: '城东污水处理厂提标改造工程施工招标',
@@ -72,7 +72,7 @@ t.test('agency, hall and bidder pages carry a tender from entry to questions', a
   t.equal(drafted.statusCode, 302)
   const tenderUrl = drafted.headers.location as string
   const tenderId = tenderUrl.split('/').pop()!
-  const upload = multipart({ kind: 'tender_documents', title: '招标文件（第一版）' }, { file: { name: '招标文件.pdf', content: '%PDF-1.4 招标文件' } })
+  const upload = multipart({ kind: 'tender_documents', title: '招标文件（第一版）', confirm: '1' }, { file: { name: '招标文件.pdf', content: '%PDF-1.4 招标文件' } })
   const uploaded = await app.inject({ method: 'POST', url: `${tenderUrl}/documents`, headers: { ...desk.agency.headers, ...upload.headers }, payload: upload.payload })
   t.equal(uploaded.statusCode, 302)
   const tooSoon = await post(`${tenderUrl}/publish`, desk.agency.headers, {})
@@ -88,7 +88,7 @@ t.test('agency, hall and bidder pages carry a tender from entry to questions', a
   const edited = await post(`${tenderUrl}/draft`, desk.agency.headers, { ...draftFields, bidDeadline: local(timing.bidDeadline) })
   t.equal(edited.statusCode, 302)
   t.equal((await app.inject({ method: 'GET', url: `/api/tenders/${tenderId}`, headers: desk.agency.headers })).json().bidDeadline, timing.bidDeadline)
-  const published = await post(`${tenderUrl}/publish`, desk.agency.headers, {})
+  const published = await post(`${tenderUrl}/publish`, desk.agency.headers, { confirm: '1' })
   t.equal(published.statusCode, 302)
   const lawfulUrl = tenderUrl
   const lawfulId = tenderId

@@ -34,26 +34,73 @@ if (form && typeof XMLHttpRequest === 'function') {
     button.removeAttribute('aria-busy')
   }
 
+  /** What is wrong with one line, in the page's words (statement-lines.ts gives the table). */
+  const lineWords = (message) => {
+    for (const known of messages.lines.known) {
+      const match = new RegExp(known.pattern).exec(message ?? '')
+      if (match) return fill(known.words, Object.fromEntries(known.params.map((name, index) => [name, match[index + 1]])))
+    }
+    return messages.lines.other
+  }
+
+  // errors in place: the message beside the field it belongs to, the field marked and described by it
+  const clearProblems = () => {
+    for (const element of form.querySelectorAll('[data-upload-problem], .field-error, [data-line-errors]')) element.remove()
+    for (const control of form.querySelectorAll('[aria-invalid]')) {
+      control.removeAttribute('aria-invalid')
+      const described = (control.getAttribute('aria-describedby') ?? '').split(' ').filter((id) => id && !id.endsWith('-error') && !id.endsWith('-lines'))
+      if (described.length > 0) control.setAttribute('aria-describedby', described.join(' '))
+      else control.removeAttribute('aria-describedby')
+    }
+  }
+
+  const markField = (control, elements) => {
+    const place = control.id === 'statement-file' ? form.querySelector('[data-file-problems]') : null
+    for (const element of elements) {
+      element.dataset.uploadProblem = ''
+      if (place) place.append(element)
+      else control.before(element)
+    }
+    control.setAttribute('aria-invalid', 'true')
+    const described = (control.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean)
+    control.setAttribute('aria-describedby', [...described, ...elements.map((element) => element.id)].join(' '))
+  }
+
   const showRefusal = (problem) => {
+    clearProblems()
+    const message = messages.errors[problem.code] ?? messages.failed
+    const control = messages.fields[problem.code] ? form.querySelector(`#${messages.fields[problem.code]}`) : null
     const alert = document.createElement('div')
     alert.className = 'error'
     alert.setAttribute('role', 'alert')
-    alert.append(paragraph(messages.errors[problem.code] ?? problem.detail ?? messages.failed))
-    if (Array.isArray(problem.errors) && problem.errors.length > 0) {
-      const list = document.createElement('ul')
-      list.className = 'line-errors'
-      for (const error of problem.errors) {
-        const item = document.createElement('li')
-        const line = /^line (\d+)$/.exec(error.path ?? '')
-        const where = document.createElement('strong')
-        where.textContent = line ? fill(messages.line, { line: line[1] }) : (error.path ?? '')
-        const what = document.createElement('span')
-        what.lang = 'en'
-        what.textContent = error.message
-        item.append(where, ': ', what)
-        list.append(item)
+    if (control) {
+      const link = document.createElement('a')
+      link.href = `#${control.id}`
+      link.textContent = message
+      alert.append(link)
+      const beside = paragraph(message, 'error field-error')
+      beside.id = `${control.id}-error`
+      const elements = [beside]
+      if (Array.isArray(problem.errors) && problem.errors.length > 0) {
+        const list = document.createElement('ul')
+        list.id = `${control.id}-lines`
+        list.className = 'error line-errors'
+        for (const error of problem.errors) {
+          const item = document.createElement('li')
+          const line = /^line (\d+)$/.exec(error.path ?? '')
+          if (line) {
+            const where = document.createElement('strong')
+            where.textContent = fill(messages.line, { line: line[1] })
+            item.append(where, '：')
+          }
+          item.append(lineWords(error.message))
+          list.append(item)
+        }
+        elements.push(list)
       }
-      alert.append(list)
+      markField(control, elements)
+    } else {
+      alert.append(paragraph(message))
     }
     result.replaceChildren(alert)
   }
@@ -102,6 +149,7 @@ if (form && typeof XMLHttpRequest === 'function') {
     })
     box.hidden = false
     showProgress(0)
+    clearProblems()
     result.replaceChildren()
     button.disabled = true
     button.setAttribute('aria-busy', 'true')

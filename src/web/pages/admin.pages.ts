@@ -1,155 +1,44 @@
-/** Hall administration: accounts and roles, departments and windows, the working-day calendar. */
+/**
+ * Hall administration: departments and windows, the working-day calendar; accounts and roles are
+ * in admin-accounts.pages.ts. Every form checks again what the browser checks, so a refused form
+ * shows each problem beside its field with what was typed kept (form-problems.ts).
+ */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import { WINDOW_KINDS } from '../../../schema/index.ts'
 import { actorOf } from '../../lib/actor.ts'
 import { isClientError } from '../../lib/errors.ts'
-import { StrictObject, Uuid } from '../../lib/http-schemas.ts'
-import { canAccess, mayAttempt, ROLES } from '../../lib/policy.ts'
-import { CreateAccountSchema, GrantInputSchema } from '../../modules/accounts/accounts.schemas.ts'
+import { StrictObject } from '../../lib/http-schemas.ts'
+import { canAccess, mayAttempt } from '../../lib/policy.ts'
+import { isIsoDate } from '../../lib/working-days.ts'
 import { NOTICE_REFUSALS } from '../../modules/calendar/calendar.errors.ts'
 import { noticeProblems } from '../../modules/calendar/calendar.rules.ts'
+import { windowOwnershipProblem } from '../../modules/departments/departments.rules.ts'
 import { CreateDepartmentSchema, CreateWindowSchema } from '../../modules/departments/departments.schemas.ts'
 import { parseNoticeLines, type ParsedNotice } from '../calendar-notice.ts'
-import { checked, optional, parseScope } from '../forms.ts'
-import { messageFor, pageContext, renderPage } from '../render.ts'
+import { assertNoProblems, formErrors, keptValues, refusalProblem, refusalProblems, type FormErrors, type FormProblem } from '../form-problems.ts'
+import { checked, optional } from '../forms.ts'
+import { pageContext, renderPage } from '../render.ts'
 import { yearGrid } from '../year-grid.ts'
-import { scopeNames } from './scope-names.ts'
+import { adminAccountsPages } from './admin-accounts.pages.ts'
 
-const FormText = (maxLength: number) => Type.Optional(Type.String({ maxLength }))
+/** Whatever a person may type into a field whose browser check was bypassed; the page checks the real limit. */
+const Typed = Type.Optional(Type.String({ maxLength: 2000 }))
+const CODE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const NOTICE_MAX = 10_000
+
+type PageExtra = Partial<FormErrors> & { values?: Record<string, string | string[]> }
 
 export const adminPages: FastifyPluginAsyncTypebox = async (app) => {
-  const { accounts, departments, calendar } = app.services
+  const { departments, calendar } = app.services
 
-  /** Renders the page again with the error when a form is refused; rethrows anything else. */
-  async function orShowError (request: FastifyRequest, reply: FastifyReply, error: unknown, show: (error: string) => Promise<unknown>) {
-    if (!isClientError(error)) throw error
-    reply.code(error.statusCode)
-    return show(messageFor(request, error))
-  }
-
-  // accounts ----------------------------------------------------------------------------------
-
-  async function showAccounts (request: FastifyRequest, reply: FastifyReply, extra: { q?: string, error?: string, oneTimePassword?: string | null }) {
-    const list = await accounts.listAccounts({ q: extra.q, limit: 200, offset: 0 })
-    return renderPage(request, reply, 'admin/accounts', {
-      titleKey: 'nav.accounts',
-      accounts: list.items,
-      total: list.total,
-      roles: ROLES,
-      departments: await departments.listDepartments(),
-      windows: await departments.listWindows(),
-      canManage: mayAttempt(actorOf(request).principal, 'accounts.manage'),
-      ...extra
-    })
-  }
-
-  app.get('/admin/accounts', {
-    config: { policy: 'accounts.read' },
-    schema: { querystring: StrictObject({ q: FormText(100) }) }
-  }, async (request, reply) => showAccounts(request, reply, { q: optional(request.query.q) }))
-
-  app.post('/admin/accounts', {
-    config: { policy: 'accounts.manage' },
-    schema: {
-      body: StrictObject({
-        kind: Type.String({ maxLength: 20 }),
-        username: Type.String({ maxLength: 64 }),
-        displayName: Type.String({ maxLength: 100 }),
-        creditCode: FormText(18),
-        role: FormText(20),
-        scope: FormText(60)
-      })
-    }
-  }, async (request, reply) => {
-    const body = request.body
-    try {
-      const role = optional(body.role)
-      const input = checked(CreateAccountSchema, {
-        kind: body.kind,
-        username: body.username.trim(),
-        displayName: body.displayName.trim(),
-        ...(optional(body.creditCode) ? { creditCode: optional(body.creditCode) } : {}),
-        ...(role ? { grants: [{ role, ...parseScope(body.scope) }] } : {})
-      })
-      const created = await accounts.createAccount(actorOf(request), input)
-      return showAccounts(request, reply, { oneTimePassword: created.oneTimePassword })
-    } catch (error) {
-      return orShowError(request, reply, error, (message) => showAccounts(request, reply, { error: message }))
-    }
-  })
-
-  async function showAccount (request: FastifyRequest, reply: FastifyReply, accountId: string, extra: { error?: string, oneTimePassword?: string }) {
-    const account = await accounts.getAccount(accountId)
-    const names = await scopeNames(departments)
-    return renderPage(request, reply, 'admin/account', {
-      title: account.displayName,
-      account,
-      grants: account.grants.map((grant) => ({ ...grant, scopeName: grant.scopeId ? names[grant.scopeId] : undefined })),
-      roles: ROLES,
-      departments: await departments.listDepartments(),
-      windows: await departments.listWindows(),
-      canManage: mayAttempt(actorOf(request).principal, 'accounts.manage'),
-      ...extra
-    })
-  }
-
-  const AccountParams = StrictObject({ accountId: Uuid })
-
-  app.get('/admin/accounts/:accountId', { config: { policy: 'accounts.read' }, schema: { params: AccountParams } },
-    async (request, reply) => showAccount(request, reply, request.params.accountId, {}))
-
-  app.post('/admin/accounts/:accountId/grants', {
-    config: { policy: 'accounts.manage' },
-    schema: { params: AccountParams, body: StrictObject({ role: Type.String({ maxLength: 20 }), scope: FormText(60) }) }
-  }, async (request, reply) => {
-    const { accountId } = request.params
-    try {
-      await accounts.grantRole(actorOf(request), accountId, checked(GrantInputSchema, { role: request.body.role, ...parseScope(request.body.scope) }))
-      return reply.redirect(`/admin/accounts/${accountId}`)
-    } catch (error) {
-      return orShowError(request, reply, error, (message) => showAccount(request, reply, accountId, { error: message }))
-    }
-  })
-
-  app.post('/admin/accounts/:accountId/grants/:grantId/revoke', {
-    config: { policy: 'accounts.manage' },
-    schema: { params: StrictObject({ accountId: Uuid, grantId: Uuid }) }
-  }, async (request, reply) => {
-    const { accountId, grantId } = request.params
-    try {
-      await accounts.revokeGrant(actorOf(request), accountId, grantId)
-      return reply.redirect(`/admin/accounts/${accountId}`)
-    } catch (error) {
-      return orShowError(request, reply, error, (message) => showAccount(request, reply, accountId, { error: message }))
-    }
-  })
-
-  app.post('/admin/accounts/:accountId/status', {
-    config: { policy: 'accounts.manage' },
-    schema: { params: AccountParams, body: StrictObject({ status: Type.Enum(['active', 'disabled']) }) }
-  }, async (request, reply) => {
-    const { accountId } = request.params
-    try {
-      await accounts.updateAccount(actorOf(request), accountId, { status: request.body.status })
-      return reply.redirect(`/admin/accounts/${accountId}`)
-    } catch (error) {
-      return orShowError(request, reply, error, (message) => showAccount(request, reply, accountId, { error: message }))
-    }
-  })
-
-  app.post('/admin/accounts/:accountId/password-reset', {
-    config: { policy: 'accounts.manage' },
-    schema: { params: AccountParams }
-  }, async (request, reply) => {
-    const { accountId } = request.params
-    const { oneTimePassword } = await accounts.resetPassword(actorOf(request), accountId)
-    return showAccount(request, reply, accountId, { oneTimePassword })
-  })
+  await app.register(adminAccountsPages)
 
   // departments and windows -------------------------------------------------------------------
 
-  async function showDepartments (request: FastifyRequest, reply: FastifyReply, extra: { error?: string } = {}) {
+  async function showDepartments (request: FastifyRequest, reply: FastifyReply, extra: PageExtra = {}) {
     const principal = actorOf(request).principal
     const allDepartments = await departments.listDepartments()
     return renderPage(request, reply, 'admin/departments', {
@@ -159,38 +48,76 @@ export const adminPages: FastifyPluginAsyncTypebox = async (app) => {
       departmentNames: Object.fromEntries(allDepartments.map((department) => [department.id, department.name])),
       windows: (await departments.listWindows()).filter((window) => canAccess(principal, 'windows.manage', { departmentId: window.departmentId, windowId: window.id })),
       canManageDepartments: mayAttempt(principal, 'departments.manage'),
+      values: {},
       ...extra
     })
+  }
+
+  /** Shows the departments again with the form's problems beside its fields (`prefix` names the form's ids). */
+  async function refusedDepartments (request: FastifyRequest, reply: FastifyReply, error: unknown, prefix: 'department' | 'window', fieldOf: Record<string, string>) {
+    const problems = refusalProblems(request, error, fieldOf, 'departments.errors.')
+    reply.code((error as { statusCode: number }).statusCode)
+    return showDepartments(request, reply, { ...formErrors(problems, prefix), values: keptValues(request.body) })
+  }
+
+  /** The code and name both forms ask for, checked as the browser checks them. */
+  function codeAndNameProblems (request: FastifyRequest, prefix: 'department' | 'window', code: string, name: string): FormProblem[] {
+    const { t } = pageContext(request)
+    return [
+      ...(CODE.test(code) ? [] : [{ field: `${prefix}-code`, message: t('departments.error.code') }]),
+      ...(name && name.length <= 100 ? [] : [{ field: `${prefix}-name`, message: t('departments.error.name') }])
+    ]
   }
 
   app.get('/admin/departments', { config: { policy: 'windows.manage' } }, async (request, reply) => showDepartments(request, reply))
 
   app.post('/admin/departments', {
     config: { policy: 'departments.manage' },
-    schema: { body: StrictObject({ code: Type.String({ maxLength: 32 }), name: Type.String({ maxLength: 100 }), nameEn: FormText(100) }) }
+    schema: { body: StrictObject({ code: Typed, name: Typed, nameEn: Typed }) }
   }, async (request, reply) => {
     try {
+      const code = (request.body.code ?? '').trim()
+      const name = (request.body.name ?? '').trim()
       const nameEn = optional(request.body.nameEn)
-      await departments.createDepartment(actorOf(request), checked(CreateDepartmentSchema, {
-        code: request.body.code.trim(), name: request.body.name.trim(), ...(nameEn ? { nameEn } : {})
-      }))
+      assertNoProblems([
+        ...codeAndNameProblems(request, 'department', code, name),
+        ...(nameEn && nameEn.length > 100 ? [{ field: 'department-name-en', message: pageContext(request).t('departments.error.nameEn') }] : [])
+      ])
+      await departments.createDepartment(actorOf(request), checked(CreateDepartmentSchema, { code, name, ...(nameEn ? { nameEn } : {}) }))
       return reply.redirect('/admin/departments')
     } catch (error) {
-      return orShowError(request, reply, error, (message) => showDepartments(request, reply, { error: message }))
+      return refusedDepartments(request, reply, error, 'department', { CODE_TAKEN: 'department-code' })
     }
   })
 
   app.post('/admin/windows', {
     config: { policy: 'windows.manage' },
-    schema: { body: StrictObject({ code: Type.String({ maxLength: 32 }), name: Type.String({ maxLength: 100 }), kind: Type.String({ maxLength: 20 }), departmentId: FormText(36) }) }
+    schema: { body: StrictObject({ code: Typed, name: Typed, kind: Typed, departmentId: Typed }) }
   }, async (request, reply) => {
     try {
-      await departments.createWindow(actorOf(request), checked(CreateWindowSchema, {
-        code: request.body.code.trim(), name: request.body.name.trim(), kind: request.body.kind, departmentId: optional(request.body.departmentId) ?? null
-      }))
+      const { t } = pageContext(request)
+      const code = (request.body.code ?? '').trim()
+      const name = (request.body.name ?? '').trim()
+      const kind = WINDOW_KINDS.find((one) => one === request.body.kind)
+      const departmentId = optional(request.body.departmentId) ?? null
+      const ownership = (): string | null => {
+        if (departmentId && !UUID.test(departmentId)) return t('departments.error.department')
+        if (!kind || !windowOwnershipProblem(kind, departmentId)) {
+          // a department administrator opens windows in its own departments only
+          return departmentId === null && !canAccess(actorOf(request).principal, 'windows.manage', { departmentId: null }) ? t('departments.error.hallWindow') : null
+        }
+        return t(kind === 'department' ? 'departments.error.needsDepartment' : 'departments.error.hallOwned', { kind: t(`window.${kind}`) })
+      }
+      const ownershipMessage = ownership()
+      assertNoProblems([
+        ...codeAndNameProblems(request, 'window', code, name),
+        ...(kind ? [] : [{ field: 'window-kind', message: t('departments.error.kind') }]),
+        ...(ownershipMessage ? [{ field: 'window-department', message: ownershipMessage }] : [])
+      ])
+      await departments.createWindow(actorOf(request), checked(CreateWindowSchema, { code, name, kind, departmentId }))
       return reply.redirect('/admin/departments')
     } catch (error) {
-      return orShowError(request, reply, error, (message) => showDepartments(request, reply, { error: message }))
+      return refusedDepartments(request, reply, error, 'window', { CODE_TAKEN: 'window-code', WINDOW_DEPARTMENT_MISMATCH: 'window-department', DEPARTMENT_NOT_FOUND: 'window-department' })
     }
   })
 
@@ -208,7 +135,7 @@ export const adminPages: FastifyPluginAsyncTypebox = async (app) => {
     imported?: boolean
   }
 
-  async function showCalendar (request: FastifyRequest, reply: FastifyReply, year: number, extra: { error?: string } & ImportForm = {}) {
+  async function showCalendar (request: FastifyRequest, reply: FastifyReply, year: number, extra: Partial<FormErrors> & { dayValues?: Record<string, string | string[]> } & ImportForm = {}) {
     const { days } = await calendar.listYear(year)
     const { lang } = pageContext(request)
     const grid = yearGrid(year, days, lang)
@@ -221,6 +148,7 @@ export const adminPages: FastifyPluginAsyncTypebox = async (app) => {
       calendarStatus: calendar.status(),
       values: { notice: '', replace: false },
       importErrors: [],
+      dayValues: {},
       ...extra
     })
   }
@@ -230,23 +158,35 @@ export const adminPages: FastifyPluginAsyncTypebox = async (app) => {
     schema: { querystring: StrictObject({ year: Type.Optional(Type.Integer({ minimum: 2000, maximum: 2100 })), done: Type.Optional(Type.Literal('imported')) }) }
   }, async (request, reply) => showCalendar(request, reply, request.query.year ?? Number(app.calendar.today().slice(0, 4)), { imported: request.query.done === 'imported' }))
 
+  /** A holiday or make-up workday of one date; the form checks what the browser checks. */
   app.post('/admin/calendar', {
     config: { policy: 'calendar.manage' },
-    schema: { body: StrictObject({ date: Type.String({ format: 'date' }), kind: Type.Enum(['holiday', 'workday']), name: Type.String({ minLength: 1, maxLength: 60 }) }) }
+    schema: { body: StrictObject({ date: Typed, kind: Typed, name: Typed }) }
   }, async (request, reply) => {
-    const { date, kind, name } = request.body
+    const date = (request.body.date ?? '').trim()
+    const year = isIsoDate(date) ? Number(date.slice(0, 4)) : Number(app.calendar.today().slice(0, 4))
     try {
-      await calendar.putDay(actorOf(request), date, { kind, name })
-      return reply.redirect(`/admin/calendar?year=${date.slice(0, 4)}`)
+      const { t } = pageContext(request)
+      const kind = (['holiday', 'workday'] as const).find((one) => one === request.body.kind)
+      const name = (request.body.name ?? '').trim()
+      assertNoProblems([
+        ...(isIsoDate(date) ? [] : [{ field: 'calendar-date', message: t('calendar.error.date') }]),
+        ...(kind ? [] : [{ field: 'calendar-kind', message: t('calendar.error.kind') }]),
+        ...(name && name.length <= 60 ? [] : [{ field: 'calendar-name', message: t('calendar.error.name') }])
+      ])
+      await calendar.putDay(actorOf(request), date, { kind: kind!, name })
+      return reply.redirect(`/admin/calendar?year=${year}`)
     } catch (error) {
-      return orShowError(request, reply, error, (message) => showCalendar(request, reply, Number(date.slice(0, 4)), { error: message }))
+      const problems = refusalProblems(request, error, { CALENDAR_DAY_REDUNDANT: 'calendar-date' }, 'calendar.errors.')
+      reply.code((error as { statusCode: number }).statusCode)
+      return showCalendar(request, reply, year, { ...formErrors(problems), dayValues: keptValues(request.body) })
     }
   })
 
   /** The words for a refused notice: each fault with its dates, or the refusal's own words. */
   function importRefusal (request: FastifyRequest, error: Error & { code: string }, year: number, notice: ParsedNotice): string[] {
     const { t } = pageContext(request)
-    if (!(error.code in NOTICE_REFUSALS)) return [messageFor(request, error)]
+    if (!(error.code in NOTICE_REFUSALS)) return [refusalProblem(request, error, {}).message]
     return noticeProblems(year, notice).map((problem) =>
       t('calendar.import.problemDates', { message: t(`errors.${problem.code}`), dates: problem.dates.join('、') }))
   }
@@ -261,7 +201,7 @@ export const adminPages: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       body: StrictObject({
         year: Type.String({ pattern: '^(20\\d\\d|2100)$' }),
-        notice: Type.String({ maxLength: 10_000 }),
+        notice: Type.String({ maxLength: 100_000 }),
         replace: Type.Optional(Type.Literal('on')),
         step: Type.Enum(['review', 'confirm', 'edit'])
       })
@@ -271,6 +211,10 @@ export const adminPages: FastifyPluginAsyncTypebox = async (app) => {
     const values = { notice: request.body.notice, replace: request.body.replace === 'on' }
     const { t } = pageContext(request)
     if (request.body.step === 'edit') return showCalendar(request, reply, year, { values })
+    if (values.notice.length > NOTICE_MAX) {
+      reply.code(400)
+      return showCalendar(request, reply, year, { values, importErrors: [t('calendar.import.tooLong', { max: NOTICE_MAX })] })
+    }
     const parsed = parseNoticeLines(values.notice)
     if (!parsed.ok) {
       reply.code(400)
@@ -302,7 +246,14 @@ export const adminPages: FastifyPluginAsyncTypebox = async (app) => {
     config: { policy: 'calendar.manage' },
     schema: { params: StrictObject({ date: Type.String({ format: 'date' }) }) }
   }, async (request, reply) => {
-    await calendar.removeDay(actorOf(request), request.params.date)
-    return reply.redirect(`/admin/calendar?year=${request.params.date.slice(0, 4)}`)
+    const { date } = request.params
+    try {
+      await calendar.removeDay(actorOf(request), date)
+      return reply.redirect(`/admin/calendar?year=${date.slice(0, 4)}`)
+    } catch (error) {
+      const problems = refusalProblems(request, error, {}, 'calendar.errors.')
+      reply.code((error as { statusCode: number }).statusCode)
+      return showCalendar(request, reply, Number(date.slice(0, 4)), formErrors(problems))
+    }
   })
 }

@@ -8,11 +8,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { Value } from 'typebox/value'
 import { actorOf } from '../../lib/actor.ts'
-import { createError } from '../../lib/errors.ts'
 import { IsoDate, StrictObject, Uuid } from '../../lib/http-schemas.ts'
 import { mayAttempt } from '../../lib/policy.ts'
 import { addCalendarDays } from '../../lib/working-days.ts'
 import { ImportStatementQuery, ConfirmRemittanceSchema, ResolveDifferenceSchema } from '../../modules/reconciliation/reconciliation.schemas.ts'
+import { RemittanceConfirmed, RemittanceNotFound } from '../../modules/reconciliation/reconciliation.errors.ts'
 import { ExecuteRefundSchema } from '../../modules/refunds/refunds.schemas.ts'
 import { sameAccount } from '../../modules/refunds/refunds.rules.ts'
 import { BankTxnId } from '../../modules/banks/banks.schemas.ts'
@@ -23,7 +23,7 @@ import { assertNoProblems, formErrors, keptValues, refusalProblems, type FormErr
 import { barChart } from '../finance-chart.ts'
 import { checked } from '../forms.ts'
 import { pageContext, renderPage } from '../render.ts'
-import { orShowError, type ShownError } from './page-errors.ts'
+import { lineErrorOf, lineProblemTemplates } from '../statement-lines.ts'
 
 const CHART_DAYS = 30
 const FormText = (maxLength: number) => Type.Optional(Type.String({ maxLength }))
@@ -80,7 +80,9 @@ export const financePages: FastifyPluginAsyncTypebox = async (app) => {
 
   // bank statements ---------------------------------------------------------------------------
 
-  async function showStatements (request: FastifyRequest, reply: FastifyReply, extra: Partial<ShownError> & { values?: Record<string, string> } = {}) {
+  type LineError = { line: string, words: string }
+
+  async function showStatements (request: FastifyRequest, reply: FastifyReply, extra: Partial<FormErrors> & { values?: Record<string, string>, lineErrors?: LineError[] } = {}) {
     return renderPage(request, reply, 'finance/statements', {
       titleKey: 'statements.title',
       statements: await reconciliation.listStatements(),
@@ -96,26 +98,47 @@ export const financePages: FastifyPluginAsyncTypebox = async (app) => {
 
   /**
    * Without JavaScript the form posts multipart; the file part is streamed into the import, never
-   * buffered. The form puts the bank and the day before the file, so they are known when it starts.
+   * buffered. The form puts the bank and the day before the file, so they are checked before it
+   * starts. A malformed statement comes back with its bad lines beside the file field, in words.
    */
   app.post('/finance/statements', { config: { policy: 'finance.reconcile' } }, async (request, reply) => {
     const values: Record<string, string> = {}
     let source: NodeJS.ReadableStream | undefined
     try {
-      const file = await request.file({ limits: { files: 1, fields: 4 } })
-      if (!file) throw new StatementFileMissing()
-      source = file.file
-      for (const [name, field] of Object.entries(file.fields)) {
-        const value = Array.isArray(field) ? field[0] : field
-        if (value && value.type === 'field' && typeof value.value === 'string') values[name] = value.value
+      const { t } = pageContext(request)
+      const { banks: active } = await bankData()
+      /** The bank, the day and the file beside their fields, before anything is read. */
+      const problemsWith = (file: boolean) => [
+        ...(active.some((bank) => bank.code === values.bankCode) ? [] : [{ field: 'statement-bank', message: t('statements.error.bank') }]),
+        ...(Value.Check(IsoDate, (values.date ?? '').trim()) && (values.date ?? '').trim() <= app.calendar.today() ? [] : [{ field: 'statement-date', message: t('statements.error.date') }]),
+        ...(file ? [] : [{ field: 'statement-file', message: t('errors.STATEMENT_FILE_MISSING') }])
+      ]
+      let imported: string | null = null
+      for await (const part of request.parts({ limits: { files: 1, fields: 4 } })) {
+        if (part.type === 'field') {
+          if (typeof part.value === 'string') values[part.fieldname] = part.value
+          continue
+        }
+        source = part.file
+        if (!part.filename) {
+          part.file.resume()
+          continue
+        }
+        assertNoProblems(problemsWith(true))
+        const query = checked(ImportStatementQuery, { bankCode: values.bankCode, date: values.date!.trim() })
+        imported = (await reconciliation.importStatement(actorOf(request), { bankCode: query.bankCode, statementDate: query.date, source: part.file })).id
       }
-      const query = checked(ImportStatementQuery, { bankCode: values.bankCode ?? '', date: values.date ?? '' })
-      const statement = await reconciliation.importStatement(actorOf(request), { bankCode: query.bankCode, statementDate: query.date, source: file.file })
-      return reply.redirect(`/finance/statements/${statement.id}?done=imported`)
+      assertNoProblems(problemsWith(imported !== null))
+      return reply.redirect(`/finance/statements/${imported}?done=imported`)
     } catch (error) {
       // what the import did not read is drained, so the browser gets the answer
       source?.resume()
-      return orShowError(request, reply, error, (shown) => showStatements(request, reply, { ...shown, values }))
+      const problems = refusalProblems(request, error, STATEMENT_FIELDS)
+      const details = (error as { details?: unknown }).details
+      const { t } = pageContext(request)
+      const lineErrors = (error as { code?: string }).code === 'STATEMENT_MALFORMED' && Array.isArray(details) ? details.map((detail) => lineErrorOf(t, detail)) : []
+      reply.code(statusOf(error))
+      return showStatements(request, reply, { ...formErrors(problems), values, lineErrors })
     }
   })
 
@@ -191,19 +214,53 @@ export const financePages: FastifyPluginAsyncTypebox = async (app) => {
     }
   })
 
+  /**
+   * Confirming a remittance binds the ledger: the batch counts as remitted for good. The finance
+   * officer reads the batch (amount in figures and capitals, account, bank and transaction
+   * number) against the bank's slip, then confirms (confirm.ts).
+   */
   app.post('/finance/remittances/:batchId/confirmation', {
     config: { policy: 'finance.reconcile' },
-    schema: { params: StrictObject({ batchId: Uuid }), body: StrictObject({ bankCode: Type.String({ maxLength: 32 }), bankTxnId: Type.String({ maxLength: 64 }) }) }
+    schema: { params: StrictObject({ batchId: Uuid }), body: StrictObject({ bankCode: Type.String({ maxLength: 32 }), bankTxnId: Type.String({ maxLength: 64 }), ...ConfirmField }) }
   }, async (request, reply) => {
     const { batchId } = request.params
     try {
       const { t } = pageContext(request)
       const input = { bankCode: request.body.bankCode, bankTxnId: request.body.bankTxnId.trim() }
       const { banks: active } = await bankData()
+      const bank = active.find((candidate) => candidate.code === input.bankCode)
       assertNoProblems([
-        ...(active.some((bank) => bank.code === input.bankCode) ? [] : [{ field: `remit-bank-${batchId}`, message: t('remittances.error.bank') }]),
+        ...(bank ? [] : [{ field: `remit-bank-${batchId}`, message: t('remittances.error.bank') }]),
         ...(Value.Check(BankTxnId, input.bankTxnId) ? [] : [{ field: `remit-txn-${batchId}`, message: t('refunds.error.txn') }])
       ])
+      if (!isConfirmed(request.body)) {
+        const batch = (await reconciliation.listRemittances()).find((candidate) => candidate.id === batchId)
+        if (!batch) throw new RemittanceNotFound(batchId)
+        if (batch.status === 'confirmed') throw new RemittanceConfirmed()
+        const amount = money(batch.totalFen)
+        const capitals = amountInChineseWords(BigInt(batch.totalFen))
+        return showConfirmation(request, reply, {
+          title: t('remittances.confirmPage.title'),
+          facts: [
+            [t('fees.receivingAccount'), batch.receivingAccount],
+            [t('remittances.throughDate'), batch.throughDate],
+            [t('notice.amount'), amount],
+            [t('refunds.confirm.capitals'), capitals],
+            [t('remittances.payments'), String(batch.paymentCount)],
+            [t('cashier.bank'), bank!.name],
+            [t('cashier.bankTxnId'), input.bankTxnId]
+          ],
+          consequences: [
+            t('remittances.confirmPage.effect', { count: batch.paymentCount, amount, capitals, bank: bank!.name, txn: input.bankTxnId, account: batch.receivingAccount }),
+            t('remittances.confirmPage.ledger'),
+            t('remittances.confirmPage.check')
+          ],
+          action: `/finance/remittances/${batchId}/confirmation`,
+          fields: input,
+          confirmLabel: t('remittances.confirmPage.button'),
+          backHref: `/finance/remittances#remittance-${batchId}`
+        })
+      }
       await reconciliation.confirmRemittance(actorOf(request), batchId, checked(ConfirmRemittanceSchema, input))
       return showRemittances(request, reply, { confirmed: true })
     } catch (error) {
@@ -294,7 +351,7 @@ export const financePages: FastifyPluginAsyncTypebox = async (app) => {
 }
 
 /** The words the upload script shows; its templates keep their {placeholders}. */
-const UPLOAD_ERROR_CODES = ['STATEMENT_MALFORMED', 'STATEMENT_ALREADY_IMPORTED', 'STATEMENT_DATE_INVALID', 'BANK_UNKNOWN', 'UNSUPPORTED_MEDIA_TYPE', 'VALIDATION_FAILED', 'FORBIDDEN', 'AUTH_REQUIRED']
+const UPLOAD_ERROR_CODES = ['STATEMENT_MALFORMED', 'STATEMENT_ALREADY_IMPORTED', 'STATEMENT_DATE_INVALID', 'BANK_UNKNOWN', 'UNSUPPORTED_MEDIA_TYPE', 'BLOB_TOO_LARGE', 'VALIDATION_FAILED', 'FORBIDDEN', 'AUTH_REQUIRED']
 
 function uploadMessages (request: FastifyRequest) {
   const { t } = pageContext(request)
@@ -306,8 +363,21 @@ function uploadMessages (request: FastifyRequest) {
     failed: t('statements.failed'),
     network: t('statements.network'),
     line: t('statements.line'),
+    lines: lineProblemTemplates(t),
+    fields: STATEMENT_FIELDS,
     errors: Object.fromEntries(UPLOAD_ERROR_CODES.map((code) => [code, t(`errors.${code}`)]))
   }
 }
 
-const StatementFileMissing = createError('STATEMENT_FILE_MISSING', 'Choose the statement file (CSV)', 400)
+/** The upload form's field of each refusal of an import. */
+const STATEMENT_FIELDS: Record<string, string> = {
+  STATEMENT_MALFORMED: 'statement-file',
+  UNSUPPORTED_MEDIA_TYPE: 'statement-file',
+  STATEMENT_FILE_MISSING: 'statement-file',
+  BLOB_TOO_LARGE: 'statement-file',
+  STATEMENT_ALREADY_IMPORTED: 'statement-date',
+  STATEMENT_DATE_INVALID: 'statement-date',
+  BANK_UNKNOWN: 'statement-bank'
+}
+
+const statusOf = (error: unknown) => (error as { statusCode: number }).statusCode

@@ -9,33 +9,51 @@ import { Type } from 'typebox'
 import { actorOf } from '../../lib/actor.ts'
 import { StrictObject, Uuid } from '../../lib/http-schemas.ts'
 import { REGISTRATION_STATES } from '../../../schema/index.ts'
+import { formErrors, refusalProblems, type FormErrors } from '../form-problems.ts'
 import { pageContext, renderPage } from '../render.ts'
 import { formState, problemOf, type FieldProblem } from './registration.pages.ts'
 
 export const messagesPages: FastifyPluginAsyncTypebox = async (app) => {
   const { notifier, registration } = app.services
 
+  async function showInbox (request: FastifyRequest, reply: FastifyReply, query: { unread?: '1', page?: number }, extra: Partial<FormErrors> = {}) {
+    const page = query.page ?? 1
+    const inbox = await notifier.listInbox(actorOf(request), { unread: query.unread === '1', limit: 50, offset: (page - 1) * 50 })
+    return renderPage(request, reply, 'messages', { titleKey: 'messages.title', inbox, unreadOnly: query.unread === '1', page, pages: Math.max(1, Math.ceil(inbox.total / 50)), ...extra })
+  }
+
+  /** A message gone meanwhile (or never the reader's): said above the inbox, which is current. */
+  async function refusedInbox (request: FastifyRequest, reply: FastifyReply, error: unknown) {
+    const problems = refusalProblems(request, error, {})
+    reply.code((error as { statusCode: number }).statusCode)
+    return showInbox(request, reply, {}, formErrors(problems))
+  }
+
   app.get('/messages', {
     config: { policy: 'authenticated' },
     schema: { querystring: StrictObject({ unread: Type.Optional(Type.Enum(['1'])), page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })) }) }
-  }, async (request, reply) => {
-    const page = request.query.page ?? 1
-    const inbox = await notifier.listInbox(actorOf(request), { unread: request.query.unread === '1', limit: 50, offset: (page - 1) * 50 })
-    return renderPage(request, reply, 'messages', { titleKey: 'messages.title', inbox, unreadOnly: request.query.unread === '1', page, pages: Math.max(1, Math.ceil(inbox.total / 50)) })
-  })
+  }, async (request, reply) => showInbox(request, reply, request.query))
 
   app.post('/messages/:messageId/read', {
     config: { policy: 'authenticated' },
     schema: { params: StrictObject({ messageId: Uuid }) }
   }, async (request, reply) => {
-    const message = await notifier.markRead(actorOf(request), request.params.messageId)
-    // a message that points somewhere opens it; others stay on the inbox
-    return reply.redirect(message.link && message.link.startsWith('/') && !message.link.startsWith('//') ? message.link : '/messages')
+    try {
+      const message = await notifier.markRead(actorOf(request), request.params.messageId)
+      // a message that points somewhere opens it; others stay on the inbox
+      return reply.redirect(message.link && message.link.startsWith('/') && !message.link.startsWith('//') ? message.link : '/messages')
+    } catch (error) {
+      return refusedInbox(request, reply, error)
+    }
   })
 
   app.post('/messages/read-all', { config: { policy: 'authenticated' } }, async (request, reply) => {
-    await notifier.markAllRead(actorOf(request))
-    return reply.redirect('/messages')
+    try {
+      await notifier.markAllRead(actorOf(request))
+      return reply.redirect('/messages')
+    } catch (error) {
+      return refusedInbox(request, reply, error)
+    }
   })
 
   const StateQuery = StrictObject({ state: Type.Optional(Type.Enum(REGISTRATION_STATES)), done: Type.Optional(Type.Enum(['approved', 'refused'])) })

@@ -1,18 +1,25 @@
 /** The shell: home per role (with the work waiting for it), sign-in and sign-out, language switch, the user's own account. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { actorOf } from '../../lib/actor.ts'
-import { isClientError } from '../../lib/errors.ts'
 import { StrictObject, Uuid } from '../../lib/http-schemas.ts'
+import { isStrongPassword } from '../../lib/password.ts'
 import { mayAttempt } from '../../lib/policy.ts'
 import { ChangePasswordSchema } from '../../modules/accounts/accounts.schemas.ts'
 import { SignedChallengeSchema } from '../../modules/pki/pki.schemas.ts'
+import { assertNoProblems, formErrors, refusalProblems, type FormErrors, type FormProblem } from '../form-problems.ts'
 import { checked, safeNext } from '../forms.ts'
 import { workFor } from '../home-work.ts'
 import { LANGUAGE_COOKIE } from '../i18n.ts'
 import { navigationFor } from '../navigation.ts'
-import { messageFor, renderPage } from '../render.ts'
+import { pageContext, renderPage } from '../render.ts'
 import { scopeNames } from './scope-names.ts'
+
+const USERNAME_MAX = 64
+const PASSWORD_MAX = 256
+/** Whatever a person may type into a field whose browser check was bypassed; the page checks the real limit. */
+const Typed = Type.Optional(Type.String({ maxLength: 2000 }))
 
 export interface ShellPagesOptions { cookieName: string, secureCookie: boolean, signInPerMinute: number }
 
@@ -47,23 +54,25 @@ export const shellPages: FastifyPluginAsyncTypebox<ShellPagesOptions> = async (a
 
   app.post('/login', {
     config: { policy: 'public', rateLimit: { max: options.signInPerMinute, timeWindow: '1 minute' } },
-    schema: {
-      body: StrictObject({
-        username: Type.String({ maxLength: 64 }),
-        password: Type.String({ maxLength: 256 }),
-        next: Type.Optional(Type.String({ maxLength: 500 }))
-      })
-    }
+    schema: { body: StrictObject({ username: Typed, password: Typed, next: Type.Optional(Type.String({ maxLength: 500 })) }) }
   }, async (request, reply) => {
-    const { username, password, next } = request.body
+    const { next } = request.body
+    const username = request.body.username ?? ''
+    const password = request.body.password ?? ''
     try {
+      const { t } = pageContext(request)
+      assertNoProblems([
+        ...(username.trim() && username.length <= USERNAME_MAX ? [] : [{ field: 'username', message: t(username.trim() ? 'login.error.usernameLong' : 'login.error.username', { max: USERNAME_MAX }) }]),
+        ...(password && password.length <= PASSWORD_MAX ? [] : [{ field: 'password', message: t(password ? 'login.error.passwordLong' : 'login.error.password', { max: PASSWORD_MAX }) }])
+      ])
       const session = await sessions.signIn({ username, password, ip: request.ip, userAgent: request.headers['user-agent'], requestId: String(request.id) })
       reply.setCookie(options.cookieName, session.token, { ...cookie, expires: new Date(session.expiresAt) })
       return reply.redirect(session.account.mustChangePassword ? '/account/password' : safeNext(next))
     } catch (error) {
-      if (!isClientError(error)) throw error
-      reply.code(error.statusCode)
-      return renderPage(request, reply, 'login', { titleKey: 'login.title', next: safeNext(next), username, error: messageFor(request, error) })
+      // wrong either way: the name stays, the password is typed again beside its message
+      const problems = signInProblems(request, error)
+      reply.code((error as { statusCode: number }).statusCode)
+      return renderPage(request, reply, 'login', { titleKey: 'login.title', next: safeNext(next), values: { username }, ...formErrors(problems) })
     }
   })
 
@@ -94,41 +103,66 @@ export const shellPages: FastifyPluginAsyncTypebox<ShellPagesOptions> = async (a
     return reply.redirect(safeNext(request.query.next))
   })
 
-  app.get('/account', {
-    config: { policy: 'authenticated' },
-    schema: { querystring: StrictObject({ done: Type.Optional(Type.Enum(['password'])) }) }
-  }, async (request, reply) => {
+  async function showAccount (request: FastifyRequest, reply: FastifyReply, extra: Partial<FormErrors> & { messageKey?: string } = {}) {
     const actor = actorOf(request)
     return renderPage(request, reply, 'account', {
       titleKey: 'account.title',
       account: await accounts.getAccount(actor.principal.accountId),
       sessions: await sessions.listOwnSessions(actor),
-      messageKey: request.query.done === 'password' ? 'password.changed' : undefined
+      ...extra
     })
-  })
+  }
+
+  app.get('/account', {
+    config: { policy: 'authenticated' },
+    schema: { querystring: StrictObject({ done: Type.Optional(Type.Enum(['password'])) }) }
+  }, async (request, reply) => showAccount(request, reply, request.query.done === 'password' ? { messageKey: 'password.changed' } : {}))
 
   app.post('/account/sessions/:sessionId/revoke', {
     config: { policy: 'authenticated' },
     schema: { params: StrictObject({ sessionId: Uuid }) }
   }, async (request, reply) => {
-    await sessions.revokeOwnSession(actorOf(request), request.params.sessionId)
-    return reply.redirect('/account')
+    try {
+      await sessions.revokeOwnSession(actorOf(request), request.params.sessionId)
+      return reply.redirect('/account')
+    } catch (error) {
+      // a session ended meanwhile: said above the list, which is current
+      const problems = refusalProblems(request, error, {}, 'account.errors.')
+      reply.code((error as { statusCode: number }).statusCode)
+      return showAccount(request, reply, formErrors(problems))
+    }
   })
 
   app.get('/account/password', { config: { policy: 'authenticated', allowPendingPasswordChange: true } }, async (request, reply) =>
     renderPage(request, reply, 'password', { titleKey: 'password.title' }))
 
+  /** Passwords are never sent back: a refused change shows only where and why. */
   app.post('/account/password', {
     config: { policy: 'authenticated', allowPendingPasswordChange: true },
-    schema: { body: StrictObject({ currentPassword: Type.String({ maxLength: 256 }), newPassword: Type.String({ maxLength: 256 }) }) }
+    schema: { body: StrictObject({ currentPassword: Typed, newPassword: Typed }) }
   }, async (request, reply) => {
     try {
-      await accounts.changeOwnPassword(actorOf(request), checked(ChangePasswordSchema, request.body))
+      const { t } = pageContext(request)
+      const currentPassword = request.body.currentPassword ?? ''
+      const newPassword = request.body.newPassword ?? ''
+      const problems: FormProblem[] = []
+      if (!currentPassword || currentPassword.length > PASSWORD_MAX) problems.push({ field: 'currentPassword', message: t(currentPassword ? 'password.error.long' : 'password.error.current', { max: PASSWORD_MAX }) })
+      if (newPassword.length > PASSWORD_MAX) problems.push({ field: 'newPassword', message: t('password.error.long', { max: PASSWORD_MAX }) })
+      else if (!isStrongPassword(newPassword)) problems.push({ field: 'newPassword', message: t('password.error.new') })
+      assertNoProblems(problems)
+      await accounts.changeOwnPassword(actorOf(request), checked(ChangePasswordSchema, { currentPassword, newPassword }))
       return reply.redirect('/account?done=password')
     } catch (error) {
-      if (!isClientError(error)) throw error
-      reply.code(error.statusCode)
-      return renderPage(request, reply, 'password', { titleKey: 'password.title', error: messageFor(request, error) })
+      const problems = refusalProblems(request, error, { CURRENT_PASSWORD_WRONG: 'currentPassword', PASSWORD_UNCHANGED: 'newPassword', WEAK_PASSWORD: 'newPassword' }, 'password.errors.')
+      reply.code((error as { statusCode: number }).statusCode)
+      return renderPage(request, reply, 'password', { titleKey: 'password.title', ...formErrors(problems) })
     }
   })
+}
+
+/** A refused sign-in, beside the field to type again; a throttled one says how long to wait. */
+function signInProblems (request: FastifyRequest, error: unknown): FormProblem[] {
+  const seconds = (error as { code?: string, retryAfterSeconds?: unknown }).code === 'SIGN_IN_THROTTLED' ? (error as { retryAfterSeconds: number }).retryAfterSeconds : null
+  if (seconds !== null) return [{ field: null, message: pageContext(request).t('login.error.throttled', { seconds }) }]
+  return refusalProblems(request, error, { INVALID_CREDENTIALS: 'password' }, 'login.errors.')
 }

@@ -7,13 +7,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { actorOf } from '../../lib/actor.ts'
 import { StrictObject, Uuid } from '../../lib/http-schemas.ts'
+import { formErrors, refusalProblems, type FormErrors } from '../form-problems.ts'
 import { pageContext, renderPage } from '../render.ts'
-import { orShowError, type ShownError } from './page-errors.ts'
 
 export const throttlesPages: FastifyPluginAsyncTypebox = async (app) => {
   const { accounts } = app.services
 
-  async function showThrottles (request: FastifyRequest, reply: FastifyReply, extra: Partial<ShownError> & { message?: string } = {}) {
+  async function showThrottles (request: FastifyRequest, reply: FastifyReply, extra: Partial<FormErrors> & { message?: string } = {}) {
     return renderPage(request, reply, 'admin/throttles', { titleKey: 'throttles.title', throttles: await accounts.listThrottles(), ...extra })
   }
 
@@ -30,7 +30,10 @@ export const throttlesPages: FastifyPluginAsyncTypebox = async (app) => {
       await accounts.liftThrottle(actorOf(request), request.params.throttleId)
       return reply.redirect('/admin/sign-in-throttles?done=lifted')
     } catch (error) {
-      return orShowError(request, reply, error, (shown) => showThrottles(request, reply, shown))
+      // a throttle lifted meanwhile (or forgotten after its quiet hour): said above the list, which is current
+      const problems = refusalProblems(request, error, {})
+      reply.code((error as { statusCode: number }).statusCode)
+      return showThrottles(request, reply, formErrors(problems))
     }
   })
 }

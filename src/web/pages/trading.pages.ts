@@ -1,66 +1,48 @@
 /**
  * Public-resource trading pages: the public announcements, their documents and the trading
  * schedule; the bidder's workspace (obtain documents, ask, object, bond, submit a bid sealed in
- * the browser, receipts); the agency's workspace (register projects, draft, issue documents,
- * publish, answer); the hall's project entry desk (accept into a room slot). Every page calls the
- * same services as the API, so the same rules and the same policy apply.
+ * the browser, receipts); the hall's project entry desk (accept into a room slot, after a
+ * confirmation). The agency's workspace is trading-agency.pages.ts. Every page calls the same
+ * services as the API, so the same rules and the same policy apply; forms refuse in place.
  */
-import type { MultipartFile } from '@fastify/multipart'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { Type, type Static } from 'typebox'
+import { Type } from 'typebox'
+import { Value } from 'typebox/value'
 import { actorOf } from '../../lib/actor.ts'
 import { StrictObject, Uuid } from '../../lib/http-schemas.ts'
 import { mayAttempt } from '../../lib/policy.ts'
-import { TRADE_TYPES } from '../../../schema/trading.ts'
-import { RegisterProjectSchema, TradeTypeSchema } from '../../modules/projects/projects.schemas.ts'
+import { shanghaiDate } from '../../lib/working-days.ts'
+import { ProjectStateInvalid } from '../../modules/projects/projects.errors.ts'
+import { CreateVenueSchema, TradeTypeSchema } from '../../modules/projects/projects.schemas.ts'
 import { NothingToWithdraw } from '../../modules/bids/bids.errors.ts'
-import { TenderStateInvalid } from '../../modules/tenders/tenders.errors.ts'
-import { earliestLawfulTimetable } from '../../modules/tenders/tenders.rules.ts'
-import { CreateTenderSchema, DocumentFieldsSchema, TenderInputSchema, type TenderInput } from '../../modules/tenders/tenders.schemas.ts'
+import { objectionCutoff } from '../../modules/tenders/tenders.rules.ts'
 import { serveBundle } from '../bundles.ts'
-import { feeViewHelpers, yuanToFen } from '../fee-format.ts'
+import { feeViewHelpers } from '../fee-format.ts'
 import { ConfirmField, isConfirmed, showConfirmation } from '../confirm.ts'
-import { assertNoProblems, formErrors, keptValues, refusalProblems, type FormErrors } from '../form-problems.ts'
-import { checked, optional } from '../forms.ts'
+import { assertNoProblems, FormRefused, formErrors, keptValues, refusalProblems, type FormErrors } from '../form-problems.ts'
 import { messagesWithPrefix } from '../i18n.ts'
 import { pageContext, renderPage } from '../render.ts'
 import { bidReceiptsPages } from './bid-receipts.pages.ts'
 import { orShowError, type ShownError } from './page-errors.ts'
+import { tradingAgencyPages } from './trading-agency.pages.ts'
+import { shanghaiInstant, textWithin, tradingHelpers as helpers, unless, wholeNumber } from './trading-shared.ts'
 
 const FormText = (maxLength: number) => Type.Optional(Type.String({ maxLength }))
 const TenderParams = StrictObject({ tenderId: Uuid })
+const statusOf = (error: unknown) => (error as { statusCode: number }).statusCode
 
-/** `YYYY-MM-DDTHH:mm` typed in the hall's time zone → RFC 3339. */
-function shanghaiInstant (value: string | undefined): string {
-  const text = value?.trim() ?? ''
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(text)) return ''
-  const instant = new Date(`${text}:00+08:00`)
-  return Number.isNaN(instant.getTime()) ? '' : instant.toISOString()
-}
-
-/** RFC 3339 → the `datetime-local` value in the hall's time zone. */
-function localInput (value: string | Date): string {
-  return new Date(new Date(value).getTime() + 8 * 3_600_000).toISOString().slice(0, 16)
-}
-
-const DETAIL_FIELDS: Record<string, Array<{ name: string, kind: 'text' | 'integer' }>> = {
-  construction_works: [{ name: 'site', kind: 'text' }, { name: 'scale', kind: 'text' }, { name: 'qualification', kind: 'text' }, { name: 'plannedDays', kind: 'integer' }],
-  procurement: [{ name: 'method', kind: 'text' }, { name: 'budgetReference', kind: 'text' }, { name: 'deliveryPlace', kind: 'text' }],
-  land_use_rights: [{ name: 'parcelNumber', kind: 'text' }, { name: 'location', kind: 'text' }, { name: 'areaSqm', kind: 'text' }, { name: 'landUse', kind: 'text' }, { name: 'tenureYears', kind: 'integer' }],
-  mining_rights: [{ name: 'mineral', kind: 'text' }, { name: 'location', kind: 'text' }, { name: 'areaSqKm', kind: 'text' }, { name: 'licenceYears', kind: 'integer' }],
-  state_property: [{ name: 'assetDescription', kind: 'text' }, { name: 'holder', kind: 'text' }, { name: 'appraisalReport', kind: 'text' }]
-}
-const detailGroup = (tradeType: string) => (tradeType.startsWith('procurement_') ? 'procurement' : tradeType)
+type Kept = Partial<FormErrors> & { values?: Record<string, string | string[]> }
 
 export const tradingPages: FastifyPluginAsyncTypebox<{ production: boolean }> = async (app, { production }) => {
   const { projects, tenders, bids } = app.services
-  const helpers = { ...feeViewHelpers, localInput, tradeTypes: TRADE_TYPES, detailFields: DETAIL_FIELDS, detailGroup }
 
   // the bid sealer: the shared sealed-bid format code bundled for the browser
   serveBundle(app, 'bid-sealer', production)
   // receipts of what the sealer sent, and their public verifier
   await app.register(bidReceiptsPages)
+  // the agency's workspace
+  await app.register(tradingAgencyPages)
 
   // public ------------------------------------------------------------------------------------
 
@@ -104,9 +86,10 @@ export const tradingPages: FastifyPluginAsyncTypebox<{ production: boolean }> = 
       await tenders.register(actorOf(request), request.params.tenderId)
       return reply.redirect(`/bidder/tenders/${request.params.tenderId}`)
     } catch (error) {
-      return orShowError(request, reply, error, async (shown) => renderPage(request, reply, 'trading/tender', {
-        title: '', tender: await tenders.getTender(request.principal, request.params.tenderId), isBidder: true, ...shown, ...helpers
-      }))
+      const problems = refusalProblems(request, error, {})
+      reply.code(statusOf(error))
+      const tender = await tenders.getTender(request.principal, request.params.tenderId)
+      return renderPage(request, reply, 'trading/tender', { title: tender.title, tender, isBidder: true, ...formErrors(problems, 'register'), ...helpers })
     }
   })
 
@@ -116,7 +99,7 @@ export const tradingPages: FastifyPluginAsyncTypebox<{ production: boolean }> = 
     return { ...messagesWithPrefix(lang, 'sealer.'), ...messagesWithPrefix(lang, 'errors.'), 'form.errorSummary': t('form.errorSummary') }
   }
 
-  async function showWorkspace (request: FastifyRequest, reply: FastifyReply, tenderId: string, extra: Partial<ShownError> & { done?: string } = {}) {
+  async function showWorkspace (request: FastifyRequest, reply: FastifyReply, tenderId: string, extra: Partial<ShownError> & Kept & { done?: string } = {}) {
     const actor = actorOf(request)
     const tender = await tenders.getTender(actor.principal, tenderId)
     const registration = await tenders.myRegistration(actor, tenderId)
@@ -131,6 +114,7 @@ export const tradingPages: FastifyPluginAsyncTypebox<{ production: boolean }> = 
       submissions: await bids.mySubmissions(actor, tenderId),
       withdrawKey: `withdraw-${crypto.randomUUID()}`,
       sealerMessages: sealerMessages(request),
+      values: {},
       ...extra,
       ...helpers
     })
@@ -141,24 +125,43 @@ export const tradingPages: FastifyPluginAsyncTypebox<{ production: boolean }> = 
     schema: { params: TenderParams, querystring: StrictObject({ done: FormText(20) }) }
   }, async (request, reply) => showWorkspace(request, reply, request.params.tenderId, { done: request.query.done }))
 
-  /** A bidder's form action: on refusal the workspace shows again with the reason. */
-  function bidderAction<B> (url: string, body: ReturnType<typeof StrictObject>, act: (request: FastifyRequest & { body: B, params: { tenderId: string } }) => Promise<unknown>, done: string) {
+  /**
+   * A bidder's form action: the text checked in place, then the service; a refusal shows the
+   * workspace again with the words beside the form's field (`field`, under `bidder.error.<form>.`
+   * where the form has its own words for a code).
+   */
+  function bidderAction (url: string, form: 'question' | 'objection' | 'bond', field: string | null, body: ReturnType<typeof StrictObject>,
+    act: (request: FastifyRequest & { body: Record<string, string | undefined>, params: { tenderId: string } }) => Promise<unknown>, done: string) {
     app.post(url, { config: { policy: 'tenders.participate' }, schema: { params: TenderParams, body } }, async (request, reply) => {
-      const typed = request as unknown as FastifyRequest & { body: B, params: { tenderId: string } }
+      const typed = request as unknown as FastifyRequest & { body: Record<string, string | undefined>, params: { tenderId: string } }
+      const { tenderId } = typed.params
       try {
         await act(typed)
-        return reply.redirect(`/bidder/tenders/${typed.params.tenderId}?done=${done}`)
+        return reply.redirect(`/bidder/tenders/${tenderId}?done=${done}`)
       } catch (error) {
-        return orShowError(request, reply, error, (shown) => showWorkspace(request, reply, typed.params.tenderId, shown))
+        const problems = refusalProblems(request, error, field ? { TENDER_STATE_INVALID: field } : {}, `bidder.error.${form}.`)
+        reply.code(statusOf(error))
+        return showWorkspace(request, reply, tenderId, { ...formErrors(problems, form), values: keptValues(typed.body) })
       }
     })
   }
 
-  bidderAction<{ question: string }>('/bidder/tenders/:tenderId/questions', StrictObject({ question: Type.String({ maxLength: 4000 }) }),
-    (request) => tenders.ask(actorOf(request), request.params.tenderId, request.body.question.trim()), 'asked')
-  bidderAction<{ text: string }>('/bidder/tenders/:tenderId/objections', StrictObject({ text: Type.String({ maxLength: 8000 }) }),
-    (request) => tenders.object(actorOf(request), request.params.tenderId, request.body.text.trim()), 'objected')
-  bidderAction<Record<string, never>>('/bidder/tenders/:tenderId/bond', StrictObject({}),
+  bidderAction('/bidder/tenders/:tenderId/questions', 'question', 'question-text', StrictObject({ question: FormText(8000) }), async (request) => {
+    const question = textWithin(request.body.question, 4000)
+    assertNoProblems(unless(question !== null, 'question-text', pageContext(request).t('bidder.error.question')))
+    await tenders.ask(actorOf(request), request.params.tenderId, question!)
+  }, 'asked')
+  bidderAction('/bidder/tenders/:tenderId/objections', 'objection', 'objection-text', StrictObject({ text: FormText(16_000) }), async (request) => {
+    const text = textWithin(request.body.text, 8000)
+    assertNoProblems(unless(text !== null, 'objection-text', pageContext(request).t('bidder.error.objection')))
+    await tenders.object(actorOf(request), request.params.tenderId, text!).catch(async (error: unknown) => {
+      if ((error as { code?: string }).code !== 'OBJECTION_TOO_LATE') throw error
+      // the refusal names the last day in words, beside the text
+      const tender = await tenders.getTender(request.principal, request.params.tenderId)
+      throw new FormRefused([{ field: 'objection-text', message: pageContext(request).t('bidder.error.objection.tooLate', { cutoff: objectionCutoff(new Date(tender.bidDeadline)) }) }], 422)
+    })
+  }, 'objected')
+  bidderAction('/bidder/tenders/:tenderId/bond', 'bond', null, StrictObject({}),
     (request) => bids.requestBondNotice(actorOf(request), request.params.tenderId), 'bond')
 
   // withdrawing a bid is binding: the bidder first reads what it ends and what stays possible (confirm.ts)
@@ -194,252 +197,9 @@ export const tradingPages: FastifyPluginAsyncTypebox<{ production: boolean }> = 
     }
   })
 
-  // agencies and tenderers ----------------------------------------------------------------------
-
-  async function showAgency (request: FastifyRequest, reply: FastifyReply, extra: Partial<ShownError> & { values?: Record<string, string> } = {}) {
-    const actor = actorOf(request)
-    return renderPage(request, reply, 'trading/agency-home', {
-      titleKey: 'agency.title',
-      projects: await projects.listProjects(actor, { limit: 100 }),
-      tenders: await tenders.listTenders(actor.principal, { mine: true, limit: 100 }),
-      canRegister: mayAttempt(actor.principal, 'projects.register'),
-      // the draft form proposes the earliest lawful timetable from now
-      lawful: earliestLawfulTimetable(app.calendar.current(), app.clock.now()),
-      values: {},
-      ...extra,
-      ...helpers
-    })
-  }
-
-  app.get('/agency', { config: { policy: 'tenders.manage' } }, async (request, reply) => showAgency(request, reply))
-
-  const ProjectForm = StrictObject({
-    tradeType: TradeTypeSchema,
-    name: FormText(200),
-    tendererName: FormText(200),
-    tendererCreditCode: FormText(18),
-    agencyName: FormText(200),
-    estimateYuan: FormText(20),
-    priceCeilingYuan: FormText(20),
-    fundingSource: FormText(200),
-    mandatoryTendering: Type.Optional(Type.Literal('true')),
-    ...Object.fromEntries(Object.values(DETAIL_FIELDS).flat().map((field) => [`detail_${field.name}`, FormText(500)]))
-  })
-
-  app.post('/agency/projects', { config: { policy: 'projects.register' }, schema: { body: ProjectForm } }, async (request, reply) => {
-    const form = request.body as Record<string, string | undefined>
-    try {
-      const details = Object.fromEntries(DETAIL_FIELDS[detailGroup(request.body.tradeType)]!.map((field) => {
-        const value = optional(form[`detail_${field.name}`])
-        return [field.name, field.kind === 'integer' && value !== undefined ? Number(value) : value]
-      }).filter(([, value]) => value !== undefined))
-      const input = checked(RegisterProjectSchema, {
-        tradeType: request.body.tradeType,
-        name: optional(request.body.name),
-        tendererName: optional(request.body.tendererName),
-        tendererCreditCode: optional(request.body.tendererCreditCode),
-        ...(optional(request.body.agencyName) ? { agencyName: optional(request.body.agencyName) } : {}),
-        estimateFen: yuanToFen(request.body.estimateYuan),
-        ...(optional(request.body.priceCeilingYuan) ? { priceCeilingFen: yuanToFen(request.body.priceCeilingYuan) } : {}),
-        fundingSource: optional(request.body.fundingSource),
-        mandatoryTendering: request.body.mandatoryTendering === 'true',
-        details
-      })
-      await projects.registerProject(actorOf(request), input)
-      return reply.redirect('/agency?done=registered')
-    } catch (error) {
-      return orShowError(request, reply, error, (shown) => showAgency(request, reply, { ...shown, values: form as Record<string, string> }))
-    }
-  })
-
-  const DraftForm = StrictObject({
-    title: FormText(200),
-    announcement: FormText(20_000),
-    documentsFrom: FormText(20),
-    saleUntil: FormText(20),
-    bidDeadline: FormText(20),
-    bondYuan: FormText(20),
-    bondFeeCode: FormText(32),
-    documentFeeCode: FormText(32),
-    maxBidMegabytes: FormText(5),
-    evaluationMethod: Type.Union(['comprehensive', 'lowest_evaluated_price', 'reasonable_lowest_price', 'highest_price'].map((method) => Type.Literal(method)))
-  })
-  const TenderForm = StrictObject({ projectId: Uuid, ...DraftForm.properties })
-  type DraftFormValues = Static<typeof DraftForm>
-
-  /** The draft form's fields as the API's tender input (drafting and editing share the form). */
-  function tenderInputOf (form: DraftFormValues, openingFields: TenderInput['openingFields']) {
-    return {
-      title: optional(form.title),
-      announcement: optional(form.announcement),
-      documentsFrom: shanghaiInstant(form.documentsFrom),
-      saleUntil: shanghaiInstant(form.saleUntil),
-      bidDeadline: shanghaiInstant(form.bidDeadline),
-      ...(optional(form.bondYuan) ? { bond: { amountFen: yuanToFen(form.bondYuan), feeCode: optional(form.bondFeeCode) } } : {}),
-      ...(optional(form.documentFeeCode) ? { documentFeeCode: optional(form.documentFeeCode) } : {}),
-      ...(optional(form.maxBidMegabytes) ? { maxBidMegabytes: Number(form.maxBidMegabytes) } : {}),
-      openingFields,
-      evaluationMethod: { method: form.evaluationMethod }
-    }
-  }
-
-  // the usual opening record of a works tender; other field sets through the API
-  const WORKS_OPENING_FIELDS: TenderInput['openingFields'] = [
-    { key: 'priceFen', label: '投标报价', kind: 'fen', required: true },
-    { key: 'durationDays', label: '工期（日历天）', kind: 'days', required: true },
-    { key: 'quality', label: '质量标准', kind: 'text', required: false }
-  ]
-
-  app.post('/agency/tenders', { config: { policy: 'tenders.manage' }, schema: { body: TenderForm } }, async (request, reply) => {
-    const form = request.body
-    try {
-      const input = checked(CreateTenderSchema, { projectId: form.projectId, ...tenderInputOf(form, WORKS_OPENING_FIELDS) })
-      const tender = await tenders.createTender(actorOf(request), input)
-      return reply.redirect(`/agency/tenders/${tender.id}`)
-    } catch (error) {
-      return orShowError(request, reply, error, (shown) => showAgency(request, reply, { ...shown, values: form as unknown as Record<string, string> }))
-    }
-  })
-
-  app.post('/agency/tenders/:tenderId/draft', { config: { policy: 'tenders.manage' }, schema: { params: TenderParams, body: DraftForm } }, async (request, reply) => {
-    const actor = actorOf(request)
-    const tenderId = request.params.tenderId
-    try {
-      const current = await tenders.getTender(actor.principal, tenderId)
-      const input = checked(TenderInputSchema, tenderInputOf(request.body, current.openingFields))
-      await tenders.updateDraft(actor, tenderId, input)
-      return reply.redirect(`/agency/tenders/${tenderId}?done=saved`)
-    } catch (error) {
-      return orShowError(request, reply, error, (shown) => showAgencyTender(request, reply, tenderId, shown))
-    }
-  })
-
-  async function showAgencyTender (request: FastifyRequest, reply: FastifyReply, tenderId: string, extra: Partial<ShownError> & Partial<FormErrors> & { done?: string, values?: Record<string, string | string[]> } = {}) {
-    const actor = actorOf(request)
-    const { tender: row } = await tenders.ownTender(actor, tenderId)
-    const tender = await tenders.getTender(actor.principal, row.id)
-    const afterDeadline = !['draft', 'published', 'bidding'].includes(tender.status)
-    return renderPage(request, reply, 'trading/agency-tender', {
-      title: tender.title,
-      tender,
-      questions: tender.status === 'draft' ? [] : await tenders.listQuestions(actor, tenderId),
-      objections: tender.status === 'draft' ? [] : await tenders.listObjections(actor, tenderId),
-      participation: afterDeadline ? await tenders.participation(actor, tenderId) : null,
-      bids: afterDeadline ? await bids.tenderBids(actor, tenderId) : [],
-      ...extra,
-      ...helpers
-    })
-  }
-
-  app.get('/agency/tenders/:tenderId', {
-    config: { policy: 'tenders.manage' },
-    schema: { params: TenderParams, querystring: StrictObject({ done: FormText(20) }) }
-  }, async (request, reply) => showAgencyTender(request, reply, request.params.tenderId, { done: request.query.done }))
-
-  function agencyAction<P extends { tenderId: string } | { questionId: string } | { objectionId: string }, B> (
-    url: string, params: ReturnType<typeof StrictObject>, body: ReturnType<typeof StrictObject> | null,
-    act: (request: FastifyRequest & { body: B, params: P }) => Promise<{ tenderId: string }>, done: string
-  ) {
-    app.post(url, { config: { policy: 'tenders.manage' }, schema: { params, ...(body ? { body } : {}) } }, async (request, reply) => {
-      const typed = request as unknown as FastifyRequest & { body: B, params: P }
-      try {
-        const { tenderId } = await act(typed)
-        return reply.redirect(`/agency/tenders/${tenderId}?done=${done}`)
-      } catch (error) {
-        const tenderId = 'tenderId' in typed.params ? typed.params.tenderId : String((typed.body as { tenderId?: string } | undefined)?.tenderId ?? '')
-        return orShowError(request, reply, error, (shown) => showAgencyTender(request, reply, tenderId, shown))
-      }
-    })
-  }
-
-  agencyAction<{ tenderId: string }, never>('/agency/tenders/:tenderId/publish', TenderParams, null,
-    async (request) => tenders.publish(actorOf(request), request.params.tenderId).then((tender) => ({ tenderId: tender.id })), 'published')
-  // cancelling a tender ends its procedure for every bidder: the agency reads what follows, then confirms (confirm.ts)
-  app.post('/agency/tenders/:tenderId/cancel', {
-    config: { policy: 'tenders.manage' },
-    schema: { params: TenderParams, body: StrictObject({ reason: FormText(1000), ...ConfirmField }) }
-  }, async (request, reply) => {
-    const { tenderId } = request.params
-    const reason = request.body.reason?.trim() ?? ''
-    try {
-      const { t } = pageContext(request)
-      assertNoProblems(reason ? [] : [{ field: 'cancel-reason', message: t('agency.cancelConfirm.reasonMissing') }])
-      if (!isConfirmed(request.body)) {
-        const tender = await tenders.getTender(actorOf(request).principal, tenderId)
-        if (!['draft', 'published', 'bidding'].includes(tender.status)) throw new TenderStateInvalid(tender.status, 'only a tender before its bid deadline can be cancelled')
-        const stage = tender.status === 'draft' ? 'draft' : 'published'
-        return showConfirmation(request, reply, {
-          title: t('agency.cancelConfirm.title'),
-          facts: [[t('agency.cancelConfirm.tender'), tender.title], [t('agency.cancelConfirm.code'), tender.code], [t('agency.cancelConfirm.status'), t(`tenderStatus.${tender.status}`)], [t('agency.cancelReason'), reason]],
-          consequences: [...(stage === 'draft' ? ['agency.cancelConfirm.draft'] : ['agency.cancelConfirm.notice', 'agency.cancelConfirm.bids', 'agency.cancelConfirm.bonds']).map((key) => t(key)), t('agency.cancelConfirm.final')],
-          action: `/agency/tenders/${tenderId}/cancel`,
-          fields: { reason },
-          confirmLabel: t('agency.cancelConfirm.button'),
-          backHref: `/agency/tenders/${tenderId}`,
-          destructive: true
-        })
-      }
-      await tenders.cancel(actorOf(request), tenderId, reason)
-      return reply.redirect(`/agency/tenders/${tenderId}?done=cancelled`)
-    } catch (error) {
-      const problems = refusalProblems(request, error, {})
-      reply.code((error as { statusCode: number }).statusCode)
-      return showAgencyTender(request, reply, tenderId, { ...formErrors(problems, 'cancel'), values: keptValues(request.body) })
-    }
-  })
-  agencyAction<{ questionId: string }, { tenderId: string, answer: string, affectsBids?: 'true', newBidDeadline?: string }>('/agency/questions/:questionId/answer', StrictObject({ questionId: Uuid }),
-    StrictObject({ tenderId: Uuid, answer: Type.String({ minLength: 1, maxLength: 8000 }), affectsBids: Type.Optional(Type.Literal('true')), newBidDeadline: FormText(20) }),
-    async (request) => {
-      const newBidDeadline = shanghaiInstant(request.body.newBidDeadline)
-      const answered = await tenders.answerQuestion(actorOf(request), request.params.questionId, { answer: request.body.answer, affectsBids: request.body.affectsBids === 'true', ...(newBidDeadline ? { newBidDeadline } : {}) })
-      return { tenderId: answered.tenderId }
-    }, 'answered')
-  agencyAction<{ objectionId: string }, { tenderId: string, answer: string }>('/agency/objections/:objectionId/answer', StrictObject({ objectionId: Uuid }),
-    StrictObject({ tenderId: Uuid, answer: Type.String({ minLength: 1, maxLength: 8000 }) }),
-    async (request) => tenders.answerObjection(actorOf(request), request.params.objectionId, request.body.answer).then((objection) => ({ tenderId: objection.tenderId })), 'answered')
-
-  // documents arrive as multipart forms (a file of up to 512 MB streams straight to the store)
-  app.post('/agency/tenders/:tenderId/documents', { config: { policy: 'tenders.manage' }, schema: { params: TenderParams } }, async (request, reply) => {
-    const raw: Record<string, string> = {}
-    const tenderId = request.params.tenderId
-    try {
-      let issued = false
-      for await (const part of request.parts({ limits: { files: 1, fields: 10, fieldSize: 64 * 1024 } })) {
-        if (part.type === 'field') {
-          raw[part.fieldname] = String(part.value)
-          continue
-        }
-        const file = part as MultipartFile
-        const fields = documentFieldsOf(raw)
-        if (!file.filename) {
-          file.file.resume()
-          await tenders.issueDocument(actorOf(request), tenderId, fields, null)
-        } else {
-          await tenders.issueDocument(actorOf(request), tenderId, fields, { name: file.filename.slice(0, 200), stream: file.file })
-        }
-        issued = true
-      }
-      if (!issued) await tenders.issueDocument(actorOf(request), tenderId, documentFieldsOf(raw), null)
-      return reply.redirect(`/agency/tenders/${tenderId}?done=issued`)
-    } catch (error) {
-      return orShowError(request, reply, error, (shown) => showAgencyTender(request, reply, tenderId, shown))
-    }
-  })
-
-  function documentFieldsOf (raw: Record<string, string>) {
-    const newBidDeadline = shanghaiInstant(raw.newBidDeadline)
-    return checked(DocumentFieldsSchema, {
-      kind: raw.kind,
-      title: optional(raw.title),
-      ...(optional(raw.body) ? { body: raw.body!.trim() } : {}),
-      affectsBids: raw.affectsBids === 'true',
-      ...(newBidDeadline ? { newBidDeadline } : {})
-    })
-  }
-
   // the hall's project entry desk -----------------------------------------------------------------
 
-  async function showHall (request: FastifyRequest, reply: FastifyReply, extra: Partial<ShownError> = {}) {
+  async function showHall (request: FastifyRequest, reply: FastifyReply, extra: Kept & { done?: string } = {}) {
     const actor = actorOf(request)
     return renderPage(request, reply, 'trading/hall-projects', {
       titleKey: 'hallProjects.title',
@@ -447,42 +207,108 @@ export const tradingPages: FastifyPluginAsyncTypebox<{ production: boolean }> = 
       venues: await projects.listVenues(),
       bookings: await projects.schedule({ days: 31 }),
       canManageVenues: mayAttempt(actor.principal, 'venues.manage'),
+      values: {},
       ...extra,
       ...helpers
     })
   }
 
-  app.get('/hall/projects', { config: { policy: 'projects.accept' } }, async (request, reply) => showHall(request, reply))
+  app.get('/hall/projects', {
+    config: { policy: 'projects.accept' },
+    schema: { querystring: StrictObject({ done: Type.Optional(Type.Enum(['accepted', 'rejected', 'venue'])) }) }
+  }, async (request, reply) => showHall(request, reply, { done: request.query.done }))
 
+  /**
+   * Accepting a project books a room for its opening: the slot is checked beside its fields (a
+   * room in use, a slot in the past or of the wrong length), then the hall reads what the
+   * acceptance binds and confirms (confirm.ts). A rejection needs its reason.
+   */
   app.post('/hall/projects/:projectId/decision', {
     config: { policy: 'projects.accept' },
     schema: {
       params: StrictObject({ projectId: Uuid }),
-      body: StrictObject({ decision: Type.Union([Type.Literal('accept'), Type.Literal('reject')]), venueId: Type.Optional(Uuid), startsAt: FormText(20), minutes: FormText(4), reason: FormText(1000) })
+      body: StrictObject({ decision: Type.Union([Type.Literal('accept'), Type.Literal('reject')]), venueId: FormText(40), startsAt: FormText(40), minutes: FormText(20), reason: FormText(2000), ...ConfirmField })
     }
   }, async (request, reply) => {
     const form = request.body
+    const { projectId } = request.params
+    const field = (name: string) => `${form.decision}-${name}-${projectId}`
     try {
+      const { t, lang } = pageContext(request)
+      const actor = actorOf(request)
+      if (form.decision === 'reject') {
+        const reason = textWithin(form.reason, 1000)
+        assertNoProblems(unless(reason !== null, field('reason'), t('hallProjects.error.reason')))
+        await projects.decideProject(actor, projectId, { decision: 'reject', reason: reason! })
+        return reply.redirect('/hall/projects?done=rejected')
+      }
+      const venue = (await projects.listVenues()).find((candidate) => candidate.active && candidate.id === form.venueId)
       const startsAt = shanghaiInstant(form.startsAt)
-      const decision = form.decision === 'accept'
-        ? { decision: 'accept' as const, slot: { venueId: form.venueId ?? '', startsAt, endsAt: startsAt ? new Date(Date.parse(startsAt) + Number(form.minutes ?? 120) * 60_000).toISOString() : '' } }
-        : { decision: 'reject' as const, reason: form.reason?.trim() ?? '' }
-      await projects.decideProject(actorOf(request), request.params.projectId, decision)
-      return reply.redirect('/hall/projects?done=decided')
+      const minutes = (form.minutes ?? '').trim() === '' ? 120 : wholeNumber(form.minutes, 30, 24 * 60)
+      const endsAt = startsAt && minutes ? new Date(Date.parse(startsAt) + minutes * 60_000).toISOString() : ''
+      assertNoProblems([
+        ...unless(venue !== undefined, field('venue'), t('hallProjects.error.venue')),
+        ...(startsAt === '' ? [{ field: field('starts'), message: t('hallProjects.error.startsAt') }] : unless(Date.parse(startsAt) > app.clock.now().getTime(), field('starts'), t('hallProjects.error.startsPast'))),
+        ...unless(minutes !== null, field('minutes'), t('hallProjects.error.minutes'))
+      ])
+      // the room's other bookings that day: a clash is said before the confirmation (the database decides at the end)
+      const sameDay = await projects.schedule({ from: shanghaiDate(new Date(startsAt)), days: 2 })
+      const clash = sameDay.some((booking) => booking.venueId === venue!.id && Date.parse(booking.startsAt) < Date.parse(endsAt) && Date.parse(booking.endsAt) > Date.parse(startsAt))
+      assertNoProblems(unless(!clash, field('starts'), t('errors.VENUE_DOUBLE_BOOKED')), 409)
+      if (!isConfirmed(form)) {
+        const project = await projects.getProject(actor, projectId)
+        if (project.status !== 'registered') throw new ProjectStateInvalid(project.status, 'only a registered project can be accepted or rejected')
+        const from = helpers.deadline(startsAt, lang)
+        const to = helpers.deadline(endsAt, lang)
+        return showConfirmation(request, reply, {
+          title: t('hallProjects.acceptConfirm.title'),
+          facts: [
+            [t('tender.project'), project.name],
+            [t('tender.code'), project.code],
+            [t('tender.tenderer'), project.tendererName],
+            [t('tender.estimate'), helpers.money(project.estimateFen)],
+            [t('schedule.room'), venue!.name],
+            [t('hallProjects.acceptConfirm.slot'), t('hallProjects.acceptConfirm.slotValue', { from, to, minutes: minutes! })]
+          ],
+          consequences: [
+            t('hallProjects.acceptConfirm.accept', { name: project.name }),
+            t('hallProjects.acceptConfirm.room', { room: venue!.name, from, to }),
+            t('hallProjects.acceptConfirm.final')
+          ],
+          action: `/hall/projects/${projectId}/decision`,
+          fields: { decision: 'accept', venueId: venue!.id, startsAt: form.startsAt?.trim(), minutes: String(minutes) },
+          confirmLabel: t('hallProjects.acceptConfirm.button'),
+          backHref: `/hall/projects#project-${projectId}`
+        })
+      }
+      await projects.decideProject(actor, projectId, { decision: 'accept', slot: { venueId: venue!.id, startsAt, endsAt } })
+      return reply.redirect('/hall/projects?done=accepted')
     } catch (error) {
-      return orShowError(request, reply, error, (shown) => showHall(request, reply, shown))
+      const problems = refusalProblems(request, error, { VENUE_DOUBLE_BOOKED: field('starts'), BOOKING_SLOT_INVALID: field('starts'), VENUE_NOT_FOUND: field('venue') })
+      reply.code(statusOf(error))
+      return showHall(request, reply, { ...formErrors(problems, `${form.decision}-${projectId}`), values: keptValues(form) })
     }
   })
 
   app.post('/hall/venues', {
     config: { policy: 'venues.manage' },
-    schema: { body: StrictObject({ code: Type.String({ maxLength: 16 }), name: Type.String({ maxLength: 100 }), seats: FormText(5) }) }
+    schema: { body: StrictObject({ code: FormText(100), name: FormText(1000), seats: FormText(20) }) }
   }, async (request, reply) => {
     try {
-      await projects.createVenue(actorOf(request), { code: request.body.code.trim().toUpperCase(), name: request.body.name.trim(), seats: Number(request.body.seats ?? 0) })
-      return reply.redirect('/hall/projects')
+      const { t } = pageContext(request)
+      const input = { code: (request.body.code ?? '').trim().toUpperCase(), name: (request.body.name ?? '').trim(), seats: wholeNumber(request.body.seats, 1, 2000) }
+      const { properties } = CreateVenueSchema
+      assertNoProblems([
+        ...unless(Value.Check(properties.code, input.code), 'venue-code', t('hallProjects.error.venueCode')),
+        ...unless(Value.Check(properties.name, input.name), 'venue-name', t('hallProjects.error.venueName')),
+        ...unless(input.seats !== null, 'venue-seats', t('hallProjects.error.seats'))
+      ])
+      await projects.createVenue(actorOf(request), { ...input, seats: input.seats! })
+      return reply.redirect('/hall/projects?done=venue')
     } catch (error) {
-      return orShowError(request, reply, error, (shown) => showHall(request, reply, shown))
+      const problems = refusalProblems(request, error, { VENUE_CODE_TAKEN: 'venue-code' })
+      reply.code(statusOf(error))
+      return showHall(request, reply, { ...formErrors(problems, 'venue'), values: keptValues(request.body) })
     }
   })
 }
