@@ -32,6 +32,8 @@ async function signIn () {
     body: JSON.stringify({ challengeId: challenge.challengeId, signature: btoa(Array.from(signature, (byte) => String.fromCharCode(byte)).join('')) })
   })
   if (!response.ok) throw new Error(await refusal(response))
+  // read to its end: a navigation while the answer is still arriving aborts it (the browser reports a failed request)
+  await response.arrayBuffer()
   if (form!.dataset.next) location.assign(form!.dataset.next)
   else location.reload()
 }
