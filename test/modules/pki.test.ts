@@ -159,6 +159,10 @@ t.test('a commercial CA: trusted by the administrator, certificates registered, 
   t.equal(root.statusCode, 201)
   const notCa = await app.inject({ method: 'POST', url: '/api/pki/authorities', headers: admin.headers, payload: { certificate: derToPem(leaf), role: 'root' } })
   t.equal(notCa.json().code, 'NOT_A_CERTIFICATE_AUTHORITY')
+  // a PEM block whose content is no certificate: refused as such, not a 500
+  const garbled = await app.inject({ method: 'POST', url: '/api/pki/authorities', headers: admin.headers, payload: { certificate: '-----BEGIN CERTIFICATE-----\nAAECAwQFBgcI\n-----END CERTIFICATE-----\n', role: 'root' } })
+  t.equal(garbled.statusCode, 400)
+  t.equal(garbled.json().code, 'PEM_INVALID')
 
   t.equal((await signIn(app, sign)).json().code, 'CERTIFICATE_NOT_LINKED', 'trusted, but not yet anyone\'s')
   const challenge = (await app.inject({ method: 'POST', url: '/api/pki/challenges' })).json()

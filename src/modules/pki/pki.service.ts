@@ -239,7 +239,12 @@ export function createPkiService ({ db, audit, pki, clock, accounts, departments
 
   async function addTrustedAuthority (actor: Actor, input: AddAuthority) {
     const der = singlePem(input.certificate, 'CERTIFICATE')
-    const certificate = new X509Certificate(der)
+    let certificate: X509Certificate
+    try {
+      certificate = new X509Certificate(der)
+    } catch {
+      throw new PemInvalid('CERTIFICATE') // a PEM block whose content is no certificate
+    }
     if (!certificate.ca) throw new NotACertificateAuthority()
     // an intermediate is trusted only through a root the hall trusts
     if (input.role === 'intermediate') pki.verifyPath(der)
