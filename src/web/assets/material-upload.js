@@ -27,21 +27,42 @@ if (form && typeof XMLHttpRequest === 'function' && typeof FormData === 'functio
     return data
   }
 
+  // a refusal naming materials (`errors[].pointer` /materials/<code>) is also shown beside each of them
+  const clearFieldErrors = () => {
+    for (const message of form.querySelectorAll('[data-upload-field-error]')) message.remove()
+    for (const input of form.querySelectorAll('input[type=file][aria-invalid]')) {
+      input.removeAttribute('aria-invalid')
+      input.removeAttribute('aria-describedby')
+    }
+  }
+  const markField = (code, words) => {
+    const input = form.querySelector(`input[type=file][id="material-${CSS.escape(code)}"]`)
+    if (!input) return
+    const message = document.createElement('p')
+    message.id = `${input.id}-error`
+    message.className = 'error field-error'
+    message.dataset.uploadFieldError = ''
+    message.textContent = words
+    input.before(message)
+    input.setAttribute('aria-invalid', 'true')
+    input.setAttribute('aria-describedby', message.id)
+  }
+
   const showRefusal = (problem) => {
     const alert = document.createElement('div')
     alert.className = 'error'
     alert.setAttribute('role', 'alert')
     alert.dataset.error = ''
     const text = document.createElement('p')
-    text.textContent = messages.errors?.[problem.code] ?? problem.detail ?? messages.failed
+    // the page's words for the refusal; the API's English detail is not shown to the reader
+    const words = messages.errors?.[problem.code] ?? messages.failed
+    text.textContent = words
     alert.append(text)
-    if (problem.detail && text.textContent !== problem.detail) {
-      const detail = document.createElement('p')
-      detail.innerHTML = '<small lang="en"></small>'
-      detail.firstChild.textContent = problem.detail
-      alert.append(detail)
-    }
     result.replaceChildren(alert)
+    for (const error of problem.errors ?? []) {
+      const code = /^\/materials\/(.+)$/.exec(error.pointer ?? error.path ?? '')?.[1]
+      if (code) markField(decodeURIComponent(code), words)
+    }
   }
 
   const filed = (answer) => {
@@ -64,6 +85,7 @@ if (form && typeof XMLHttpRequest === 'function' && typeof FormData === 'functio
     request.responseType = 'json'
     box.hidden = false
     result.replaceChildren()
+    clearFieldErrors()
     button.disabled = true
     button.setAttribute('aria-busy', 'true')
     request.upload.addEventListener('progress', (progress) => {
