@@ -69,16 +69,19 @@ function grantOf (t: Translate, role: string | undefined, scope: string | undefi
 export const adminAccountsPages: FastifyPluginAsyncTypebox = async (app) => {
   const { accounts, departments } = app.services
 
+  /** What the grant fields offer (both account pages): the roles, the departments and windows to scope them to. */
+  async function grantChoices (request: FastifyRequest) {
+    const [departmentList, windows] = await Promise.all([departments.listDepartments(), departments.listWindows()])
+    return { roles: ROLES, departments: departmentList, windows, canManage: mayAttempt(actorOf(request).principal, 'accounts.manage') }
+  }
+
   async function showAccounts (request: FastifyRequest, reply: FastifyReply, extra: PageExtra & { q?: string } = {}) {
     const list = await accounts.listAccounts({ q: extra.q, limit: 200, offset: 0 })
     return renderPage(request, reply, 'admin/accounts', {
       titleKey: 'nav.accounts',
       accounts: list.items,
       total: list.total,
-      roles: ROLES,
-      departments: await departments.listDepartments(),
-      windows: await departments.listWindows(),
-      canManage: mayAttempt(actorOf(request).principal, 'accounts.manage'),
+      ...await grantChoices(request),
       values: {},
       ...extra
     })
@@ -147,10 +150,7 @@ export const adminAccountsPages: FastifyPluginAsyncTypebox = async (app) => {
       title: account.displayName,
       account,
       grants: account.grants.map((grant) => ({ ...grant, scopeName: grant.scopeId ? names[grant.scopeId] : undefined })),
-      roles: ROLES,
-      departments: await departments.listDepartments(),
-      windows: await departments.listWindows(),
-      canManage: mayAttempt(actorOf(request).principal, 'accounts.manage'),
+      ...await grantChoices(request),
       values: {},
       ...extra
     })
