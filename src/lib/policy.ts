@@ -99,6 +99,16 @@ export const ACTIONS = {
   'catalogue.draft': ['dept_admin', 'hall_admin'],
   'catalogue.approve': ['hall_admin'],
   'delegations.manage': ['hall_admin', 'dept_admin'],
+  // the expert pool: the hall keeps it, supervisors read it, each expert sees and asks to change their own
+  'experts.manage': ['hall_admin'],
+  'experts.read': ['hall_admin', 'supervisor'],
+  'experts.self': ['expert'],
+  // expert drawing: the tender's agency or tenderer asks, the hall approves and operates the draw
+  // (counts and confirmations only), the supervisor gives the nonce and alone sees the sealed list
+  'drawings.request': ['agency', 'tenderer'],
+  'drawings.operate': ['hall_admin'],
+  'drawings.read': ['agency', 'tenderer', 'hall_admin', 'supervisor'],
+  'drawings.supervise': ['supervisor'],
   'cases.apply': ['applicant'],
   'cases.read': ['clerk', 'chief_rep', 'dept_admin', 'hall_admin', 'supervisor'],
   'cases.handle': ['clerk', 'chief_rep'],

@@ -1,16 +1,40 @@
 /**
  * Message catalogues: zh-CN first, English second. Every UI string comes from here; templates
  * call `t(key, params)`. A missing key in one language falls back to zh-CN, then to the key.
+ *
+ * A language's catalogue is `i18n/<lang>.json` merged with the module catalogues in
+ * `i18n/<lang>/*.json` (one per newer module, so a module's words sit in a file of their own);
+ * a key defined twice is a mistake the start refuses.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 
 export const LANGUAGES = ['zh-CN', 'en'] as const
 export type Language = typeof LANGUAGES[number]
 export const LANGUAGE_COOKIE = 'openhall_lang'
 
-const catalogues: Record<Language, Record<string, string>> = {
-  'zh-CN': JSON.parse(readFileSync(new URL('./i18n/zh-CN.json', import.meta.url), 'utf8')) as Record<string, string>,
-  en: JSON.parse(readFileSync(new URL('./i18n/en.json', import.meta.url), 'utf8')) as Record<string, string>
+/** The catalogue files of a language: the main one first, then the module catalogues by name. */
+export function catalogueFiles (language: Language): URL[] {
+  const folder = new URL(`./i18n/${language}/`, import.meta.url)
+  const modules = existsSync(folder) ? readdirSync(folder).filter((name) => name.endsWith('.json')).sort() : []
+  return [new URL(`./i18n/${language}.json`, import.meta.url), ...modules.map((name) => new URL(name, folder))]
+}
+
+function loadCatalogue (language: Language): Record<string, string> {
+  const merged: Record<string, string> = {}
+  for (const file of catalogueFiles(language)) {
+    for (const [key, text] of Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>)) {
+      if (key in merged) throw new Error(`message ${key} is defined twice in the ${language} catalogues (${file.pathname})`)
+      merged[key] = text
+    }
+  }
+  return merged
+}
+
+const catalogues: Record<Language, Record<string, string>> = { 'zh-CN': loadCatalogue('zh-CN'), en: loadCatalogue('en') }
+
+/** Every key of a language's catalogues (the tests compare the two languages). */
+export function catalogueKeys (language: Language): string[] {
+  return Object.keys(catalogues[language])
 }
 
 export type Translate = (key: string, params?: Record<string, string | number>) => string
