@@ -34,7 +34,9 @@ import { casesModule } from './modules/cases/index.ts'
 import { catalogueModule } from './modules/catalogue/index.ts'
 import { departmentsModule } from './modules/departments/index.ts'
 import { downloadsModule } from './modules/downloads/index.ts'
+import { drawingsModule } from './modules/drawings/index.ts'
 import { escrowsModule } from './modules/escrows/index.ts'
+import { expertsModule } from './modules/experts/index.ts'
 import { feesModule } from './modules/fees/index.ts'
 import { healthModule } from './modules/health/index.ts'
 import { ledgerModule } from './modules/ledger/index.ts'
@@ -121,6 +123,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(calendarModule, { prefix: '/api' })
   await app.register(departmentsModule, { prefix: '/api' })
   await app.register(notifierModule, { prefix: '/api', sms: config.sms })
+  await app.register(expertsModule, { prefix: '/api' })
   await app.register(accountsModule, {
     prefix: '/api',
     lockout: { maxFailures: config.login.maxFailures, lockoutMinutes: config.login.lockoutMinutes },
@@ -153,6 +156,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(tendersModule, { prefix: '/api' })
   await app.register(bidsModule, { prefix: '/api' })
   await app.register(openingsModule, { prefix: '/api', masterKey, hallName: config.hallName, publicUrl: config.publicUrl })
+  await app.register(drawingsModule, { prefix: '/api', masterKey, settings: config.drawings })
   await app.register(catalogueModule, { prefix: '/api' })
   await app.register(casesModule, { prefix: '/api', hallName: config.hallName, publicUrl: config.publicUrl, queriesPerMinute: config.login.rateLimitPerMinute })
   await app.register(downloadsModule, { prefix: '/api', linkSecret: masterKey.derive('download-links') })
