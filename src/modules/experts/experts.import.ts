@@ -99,8 +99,15 @@ export function createExpertImport ({ db, audit, clock, accounts }: PoolContext)
       const created: repo.ExpertRow[] = []
       for (let i = 0; i < rows.length; i += INSERT_BATCH) {
         created.push(...await repo.insertExperts(tx, rows.slice(i, i + INSERT_BATCH).map((row, j) => ({
-          accountId: accountIds[i + j]!, code: expertCode(first + i + j), fullName: row.fullName, title: row.title, practiceSince: row.practiceSince,
-          regionCode: row.regionCode, createdBy: actor.principal.accountId, createdAt: now, updatedAt: now
+          accountId: accountIds[i + j]!,
+          code: expertCode(first + i + j),
+          fullName: row.fullName,
+          title: row.title,
+          practiceSince: row.practiceSince,
+          regionCode: row.regionCode,
+          createdBy: actor.principal.accountId,
+          createdAt: now,
+          updatedAt: now
         }))))
       }
       const byAccount = new Map(created.map((expert) => [expert.accountId, expert]))

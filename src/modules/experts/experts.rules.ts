@@ -127,10 +127,15 @@ export type ImportColumn = typeof IMPORT_COLUMNS[number]['key']
 
 /** 职称 as written in the file: the four levels of professional title. */
 export const TITLE_WORDS: Record<string, ExpertTitle> = {
-  正高级: 'senior', 正高: 'senior', 高级: 'senior',
-  副高级: 'associate_senior', 副高: 'associate_senior',
+  正高级: 'senior',
+  正高: 'senior',
+  高级: 'senior',
+  副高级: 'associate_senior',
+  副高: 'associate_senior',
   中级: 'intermediate',
-  无: 'none', 初级: 'none', 其他: 'none'
+  无: 'none',
+  初级: 'none',
+  其他: 'none'
 }
 
 export const MAX_IMPORT_ROWS = 5000

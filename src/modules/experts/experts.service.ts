@@ -141,8 +141,15 @@ export function createExpertsService ({ db, audit, auth, clock, departmentExists
       }
       const number = await repo.nextExpertNumber(tx)
       const [row] = await repo.insertExperts(tx, [{
-        accountId, code: expertCode(number), fullName: input.fullName, title: input.title, practiceSince: input.practiceSince,
-        regionCode: input.regionCode, createdBy: actor?.principal.accountId ?? null, createdAt: clock.now(), updatedAt: clock.now()
+        accountId,
+        code: expertCode(number),
+        fullName: input.fullName,
+        title: input.title,
+        practiceSince: input.practiceSince,
+        regionCode: input.regionCode,
+        createdBy: actor?.principal.accountId ?? null,
+        createdAt: clock.now(),
+        updatedAt: clock.now()
       }])
       await repo.insertSpecialties(tx, input.specialties.map((specialtyCode) => ({ expertId: row!.id, specialtyCode })))
       if (input.employment) {
@@ -159,8 +166,13 @@ export function createExpertsService ({ db, audit, auth, clock, departmentExists
   async function listExperts (actor: Actor, filter: ExpertListFilter) {
     assertPoolReader(actor)
     const { items, total } = await repo.listExperts(db, {
-      specialty: filter.specialty?.toUpperCase(), region: filter.region, status: filter.status, q: filter.q, pendingChange: filter.pendingChange,
-      limit: filter.limit ?? 50, offset: filter.offset ?? 0
+      specialty: filter.specialty?.toUpperCase(),
+      region: filter.region,
+      status: filter.status,
+      q: filter.q,
+      pendingChange: filter.pendingChange,
+      limit: filter.limit ?? 50,
+      offset: filter.offset ?? 0
     })
     return { items: await toSummaries(db, items, clock.now()), total }
   }
@@ -227,8 +239,13 @@ export function createExpertsService ({ db, audit, auth, clock, departmentExists
     }
     return change(actor, expertId, 'expert.penalty_recorded', async (tx) => {
       const row = await repo.insertPenalty(tx, {
-        expertId, kind: penalty.kind, reason: penalty.reason, fromDate: penalty.fromDate, toDate: penalty.toDate ?? null,
-        recordedBy: actor.principal.accountId, recordedAt: clock.now()
+        expertId,
+        kind: penalty.kind,
+        reason: penalty.reason,
+        fromDate: penalty.fromDate,
+        toDate: penalty.toDate ?? null,
+        recordedBy: actor.principal.accountId,
+        recordedAt: clock.now()
       })
       return { penaltyId: row.id, ...penalty }
     })

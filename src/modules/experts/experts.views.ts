@@ -13,14 +13,24 @@ export function toEmploymentView (row: repo.EmploymentRow): EmploymentView {
 
 export function toRelationView (row: repo.RelationRow): RelationView {
   return {
-    id: row.id, kind: row.kind, organisationName: row.organisationName, creditCode: row.creditCode, note: row.note,
-    declaredAt: row.declaredAt.toISOString(), endedAt: row.endedAt?.toISOString() ?? null
+    id: row.id,
+    kind: row.kind,
+    organisationName: row.organisationName,
+    creditCode: row.creditCode,
+    note: row.note,
+    declaredAt: row.declaredAt.toISOString(),
+    endedAt: row.endedAt?.toISOString() ?? null
   }
 }
 
 export function toPenaltyView (row: repo.PenaltyRow, today: string): PenaltyView {
   return {
-    id: row.id, kind: row.kind, reason: row.reason, fromDate: row.fromDate, toDate: row.toDate, recordedAt: row.recordedAt.toISOString(),
+    id: row.id,
+    kind: row.kind,
+    reason: row.reason,
+    fromDate: row.fromDate,
+    toDate: row.toDate,
+    recordedAt: row.recordedAt.toISOString(),
     inForce: row.fromDate <= today && (row.toDate === null || row.toDate >= today)
   }
 }
@@ -31,8 +41,13 @@ export function toUnavailabilityView (row: repo.UnavailabilityRow): Unavailabili
 
 export function toChangeView (row: repo.ChangeRow): ProfileChangeView {
   return {
-    id: row.id, expertId: row.expertId, change: row.change as ProfileChangeInput, state: row.state,
-    submittedAt: row.submittedAt.toISOString(), decidedAt: row.decidedAt?.toISOString() ?? null, refusalReason: row.refusalReason
+    id: row.id,
+    expertId: row.expertId,
+    change: row.change as ProfileChangeInput,
+    state: row.state,
+    submittedAt: row.submittedAt.toISOString(),
+    decidedAt: row.decidedAt?.toISOString() ?? null,
+    refusalReason: row.refusalReason
   }
 }
 

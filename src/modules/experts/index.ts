@@ -28,7 +28,10 @@ declare module '../../plugins/services.ts' {
 export const expertsModule: FastifyPluginAsync = async (app) => {
   const departments = app.services.departments
   const service = createExpertsService({
-    db: app.db, audit: app.audit, auth: app.auth, clock: app.clock,
+    db: app.db,
+    audit: app.audit,
+    auth: app.auth,
+    clock: app.clock,
     departmentExists: (departmentId) => departments.scopeExists('department', departmentId)
   })
   app.services.experts = service
