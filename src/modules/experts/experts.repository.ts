@@ -211,7 +211,9 @@ export async function deleteUnavailability (tx: Queryable, expertId: string, id:
 }
 
 export async function changesOf (db: Queryable, expertId: string): Promise<ChangeRow[]> {
-  return db.select().from(expertProfileChanges).where(eq(expertProfileChanges.expertId, expertId)).orderBy(desc(expertProfileChanges.submittedAt))
+  // the pending one first, then the latest decided
+  return db.select().from(expertProfileChanges).where(eq(expertProfileChanges.expertId, expertId))
+    .orderBy(sql`${expertProfileChanges.state} = 'pending' desc`, desc(expertProfileChanges.submittedAt), sql`${expertProfileChanges.decidedAt} desc nulls first`)
 }
 
 export async function findChange (db: Queryable, expertId: string, changeId: string, options: { forUpdate?: boolean } = {}): Promise<ChangeRow | undefined> {
