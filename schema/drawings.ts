@@ -57,6 +57,11 @@ export const drawings = pgTable('drawings', {
   failure: jsonb(),
   cancelledBy: uuid().references(() => accounts.id),
   publishedAt: timestamp({ withTimezone: true }),
+  /**
+   * when the drawn experts were checked against the tender's bidders (known only once bids froze
+   * at the deadline): at the draw when it follows the deadline, else by the recheck at the deadline
+   */
+  biddersCheckedAt: timestamp({ withTimezone: true }),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow()
 }, (t) => [
   index().on(t.tenderId), index().on(t.requestedBy), index().on(t.decidedBy), index().on(t.nonceGivenBy), index().on(t.cancelledBy),
@@ -109,6 +114,6 @@ export const drawnExperts = pgTable('drawn_experts', {
   reason: text()
 }, (t) => [
   primaryKey({ columns: [t.drawingId, t.expertId] }), index().on(t.expertId, t.state), index().on(t.replacedBy),
-  uniqueIndex().on(t.drawingId, t.line, t.position),
+  uniqueIndex().on(t.drawingId, t.line, t.position), uniqueIndex().on(t.drawingId, t.pseudonym),
   check('drawn_experts_position', sql`${t.position} >= 0`)
 ])

@@ -17,10 +17,20 @@
  *
  * Prints { commitmentValid, seed, result[, matchesRecord, drawnAs, deadline] } and exits 1 when
  * the secret does not match the commitment or the record states another K.
+ *
+ * An expert drawing, from its published record (GET /api/drawings/<id>/record):
+ *
+ *   --record drawing-record.json   (format openhall-drawing-record) re-computes the snapshot's
+ *                         SHA-256, the seed, the committee (src/lib/expert-draw.ts drawCommittee)
+ *                         and the list's SHA-256, and prints { commitmentValid, seed,
+ *                         snapshotValid, result, matchesRecord, listHashValid }; exit 1 when any
+ *                         of them fails.
  */
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { commitmentOf, drawCoefficient, drawSample, seedOf } from '../src/lib/commit-reveal.ts'
+import { canonicalJson } from '../src/lib/canonical-json.ts'
+import { drawCommittee, listSha256, snapshotSha256, type DrawingSnapshot, type DrawnLine } from '../src/lib/expert-draw.ts'
 
 const { values } = parseArgs({
   options: {
@@ -37,7 +47,7 @@ const { values } = parseArgs({
 
 function usage (message: string): never {
   process.stderr.write(`${message}\nusage: npm run verify-draw -- --commitment HEX --secret HEX --nonce TEXT --context TEXT (--coefficient MIN,MAX,STEP | --sample N --pool pool.json)\n` +
-    '   or: npm run verify-draw -- --record opening-record.json\n')
+    '   or: npm run verify-draw -- --record opening-record.json | drawing-record.json\n')
   process.exit(2)
 }
 
@@ -52,10 +62,44 @@ interface RecordedCoefficient {
   deadline?: string | null
 }
 
+interface DrawingRecord {
+  format: 'openhall-drawing-record'
+  drawingId: string
+  commitment: string
+  secret: string
+  nonce: string
+  context: string
+  snapshot: DrawingSnapshot
+  snapshotSha256: string
+  drawn: DrawnLine[]
+  listSha256: string
+}
+
+/** An expert drawing's record: every published value is re-computed from the inputs it states. */
+function verifyDrawingRecord (record: DrawingRecord): never {
+  if (typeof record.secret !== 'string' || !/^[0-9a-f]{64}$/i.test(record.secret)) usage('the record\'s secret is not 32 bytes of hex')
+  if (!record.snapshot || !Array.isArray(record.snapshot.lines)) usage('the record states no snapshot')
+  const secret = Buffer.from(record.secret, 'hex')
+  const commitmentValid = commitmentOf(secret) === String(record.commitment).toLowerCase()
+  const seed = seedOf(secret, String(record.nonce), String(record.context))
+  const snapshotValid = snapshotSha256(record.snapshot) === record.snapshotSha256 && record.context === `drawing:${record.drawingId}` && record.snapshot.drawingId === record.drawingId
+  let result: DrawnLine[] | null = null
+  try {
+    result = drawCommittee(seed, record.snapshot)
+  } catch (error) {
+    process.stderr.write(`the snapshot cannot be drawn: ${(error as Error).message}\n`)
+  }
+  const matchesRecord = result !== null && canonicalJson(result) === canonicalJson(record.drawn)
+  const listHashValid = result !== null && listSha256(record.drawingId, result) === record.listSha256
+  process.stdout.write(`${JSON.stringify({ commitmentValid, seed: seed.toString('hex'), snapshotValid, result, matchesRecord, listHashValid }, null, 2)}\n`)
+  process.exit(commitmentValid && snapshotValid && matchesRecord && listHashValid ? 0 : 1)
+}
+
 let recorded: RecordedCoefficient | undefined
 if (values.record) {
   const record = JSON.parse(await readFile(values.record, 'utf8')) as { format?: string, coefficient?: RecordedCoefficient | null }
-  if (record.format !== 'openhall-opening-record') usage('--record is an opening record (format openhall-opening-record)')
+  if (record.format === 'openhall-drawing-record') verifyDrawingRecord(record as unknown as DrawingRecord)
+  if (record.format !== 'openhall-opening-record') usage('--record is an opening record (format openhall-opening-record) or a drawing record (openhall-drawing-record)')
   if (!record.coefficient) usage('the record states no coefficient K')
   recorded = record.coefficient
   values.commitment ??= recorded.commitment

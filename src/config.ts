@@ -61,7 +61,11 @@ const EnvSchema = Type.Object({
   SMS_WEBHOOK_URL: Type.Optional(Url),
   SMS_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 32, maxLength: 256 })),
   SMS_TIMEOUT_MS: Type.Optional(Type.Integer({ minimum: 100, maximum: 60_000 })),
-  SMS_MAX_ATTEMPTS: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 }))
+  SMS_MAX_ATTEMPTS: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })),
+  DRAWING_LEAD_HOURS: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 14 })),
+  DRAWING_ANSWER_MINUTES: Type.Optional(Type.Integer({ minimum: 5, maximum: 24 * 60 })),
+  DRAWING_SAME_TENDERER_DAYS: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650 })),
+  DRAWING_ANNUAL_CAP: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 }))
 })
 type Env = Static<typeof EnvSchema>
 
@@ -109,6 +113,12 @@ export interface Config {
   sms:
   | { driver: 'none' | 'simulated', timeoutMs: number, maxAttempts: number }
   | { driver: 'webhook', url: string, secret: string, timeoutMs: number, maxAttempts: number }
+  /**
+   * Expert drawing: the draw may run from `leadHours` before the evaluation; an invited expert
+   * answers within `answerMinutes`; an expert called for the same tenderer within
+   * `sameTendererDays`, or to `annualCap` committees in the year, is not drawn.
+   */
+  drawings: { leadHours: number, answerMinutes: number, sameTendererDays: number, annualCap: number }
 }
 
 export class ConfigError extends Error {
@@ -186,7 +196,13 @@ function toConfig (env: Env): Config {
       callbackMaxSkewSeconds: env.BANK_CALLBACK_MAX_SKEW_SECONDS ?? 300,
       simulatedBank: flag(env.SIMULATED_BANK, false)
     },
-    sms: toSmsConfig(env)
+    sms: toSmsConfig(env),
+    drawings: {
+      leadHours: env.DRAWING_LEAD_HOURS ?? 48,
+      answerMinutes: env.DRAWING_ANSWER_MINUTES ?? 120,
+      sameTendererDays: env.DRAWING_SAME_TENDERER_DAYS ?? 90,
+      annualCap: env.DRAWING_ANNUAL_CAP ?? 24
+    }
   }
 }
 

@@ -44,6 +44,12 @@ export interface NotifyInput {
   /** who caused it, for the audit entry (null: the system) */
   actorId: string | null
   requestId?: string | null
+  /**
+   * Record the audit entry under this subject instead of the recipient's account, without naming
+   * the recipient: for a recipient who is itself sealed (a drawn expert, known only by a
+   * pseudonym until the list is published), since officials read the audit log.
+   */
+  auditAs?: { subjectType: string, subjectId: string, payload?: Record<string, unknown> }
 }
 
 export interface SendSmsInput {
@@ -132,13 +138,15 @@ export function createNotifierService ({ db, audit, timers, clock, driver, maxAt
         outboxId = (await queueSms(tx, { phone: contact.phone, recipientId: input.recipientId, kind: input.kind, text, secret: false })).id
       }
     }
+    const sealed = input.auditAs
     await audit.append(tx, {
       actorId: input.actorId,
       requestId: input.requestId ?? null,
       action: 'notification.sent',
-      subjectType: 'account',
-      subjectId: input.recipientId,
-      payload: { messageId: message.id, kind: input.kind, smsId: outboxId }
+      subjectType: sealed?.subjectType ?? 'account',
+      subjectId: sealed?.subjectId ?? input.recipientId,
+      // the text's id would lead to the masked number in the delivery list: a sealed entry says only whether one was sent
+      payload: sealed ? { messageId: message.id, kind: input.kind, sms: outboxId !== null, ...sealed.payload } : { messageId: message.id, kind: input.kind, smsId: outboxId }
     })
     return { messageId: message.id, outboxId }
   }

@@ -1,0 +1,2 @@
+ALTER TABLE "drawings" ADD COLUMN "bidders_checked_at" timestamp with time zone;--> statement-breakpoint
+CREATE UNIQUE INDEX "drawn_experts_drawing_id_pseudonym_index" ON "drawn_experts" USING btree ("drawing_id","pseudonym");

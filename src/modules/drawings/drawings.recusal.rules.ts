@@ -1,0 +1,129 @@
+/**
+ * Recusal (回避) and eligibility: each rule is a named pure function of the expert's dated facts
+ * and the drawing's context that returns an explanation when it excludes the expert (null when
+ * it does not). `exclusionsOf` runs them all, so the supervisor sees every reason an expert was
+ * left out, not only the first. Dates are hall dates (Asia/Shanghai), YYYY-MM-DD.
+ *
+ * Bidders are known only once bids freeze at the deadline: a draw before it checks the tenderer
+ * and the agency; the recheck at the deadline runs BIDDER_RULES over the drawn experts.
+ */
+import { addCalendarDays } from '../../lib/working-days.ts'
+
+export interface ExpertFacts {
+  expertId: string
+  regionCode: string
+  employments: Array<{ organisationName: string, creditCode: string, departmentId: string | null, fromDate: string, toDate: string | null }>
+  /** declared relations still in force (ended ones are not facts of today) */
+  relations: Array<{ kind: string, organisationName: string, creditCode: string, endedAt: Date | null }>
+  penalties: Array<{ kind: 'penalty' | 'suspension', reason: string, fromDate: string, toDate: string | null }>
+  unavailability: Array<{ fromDate: string, toDate: string }>
+  /** earlier committees the expert was called to (invited or confirmed) and their tenderer */
+  servedFor: Array<{ tendererCreditCode: string, evaluationDate: string }>
+}
+
+export type PartyRole = 'tenderer' | 'agency' | 'bidder'
+export interface Party { role: PartyRole, name: string, creditCode: string }
+
+export interface RecusalContext {
+  /** the day the draw (or the recheck) runs */
+  today: string
+  evaluationDate: string
+  parties: Party[]
+  supervisingDepartmentId: string | null
+  tendererCreditCode: string
+  sameTendererDays: number
+  annualCap: number
+  /** region code prefixes (2–6 digits) to draw from; empty: everywhere */
+  regionsInclude: string[]
+  regionsExclude: string[]
+}
+
+export interface Exclusion { rule: string, detail: string }
+export type RecusalRule = (expert: ExpertFacts, context: RecusalContext) => Exclusion | null
+
+/** `date` moved back by whole years (29 February lands on 28 February). */
+export function yearsBefore (date: string, years: number): string {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number]
+  const moved = new Date(Date.UTC(year - years, month - 1, day))
+  if (moved.getUTCMonth() !== month - 1) moved.setUTCDate(0)
+  return moved.toISOString().slice(0, 10)
+}
+
+const covers = (from: string, to: string | null, date: string) => from <= date && (to === null || to >= date)
+const partyByCode = (context: RecusalContext) => new Map(context.parties.map((party) => [party.creditCode, party]))
+
+/** Employed by a party now, or within the last three years. */
+export const employedByParty: RecusalRule = (expert, context) => {
+  const threeYearsAgo = yearsBefore(context.today, 3)
+  const parties = partyByCode(context)
+  for (const job of expert.employments) {
+    const party = parties.get(job.creditCode)
+    if (!party || (job.toDate !== null && job.toDate < threeYearsAgo)) continue
+    return { rule: 'employed_by_party', detail: job.toDate === null || job.toDate >= context.today ? `works for the ${party.role} ${party.name}` : `worked for the ${party.role} ${party.name} until ${job.toDate} (within 3 years)` }
+  }
+  return null
+}
+
+/** A declared relation (relative, shareholding, …) with a party. */
+export const relatedToParty: RecusalRule = (expert, context) => {
+  const parties = partyByCode(context)
+  for (const relation of expert.relations) {
+    const party = parties.get(relation.creditCode)
+    if (party && relation.endedAt === null) return { rule: 'related_to_party', detail: `declared a ${relation.kind} relation with the ${party.role} ${party.name}` }
+  }
+  return null
+}
+
+/** Staff of the department supervising the tender. */
+export const supervisingDepartmentStaff: RecusalRule = (expert, context) => {
+  if (!context.supervisingDepartmentId) return null
+  const job = expert.employments.find((row) => row.departmentId === context.supervisingDepartmentId && covers(row.fromDate, row.toDate, context.today))
+  return job ? { rule: 'supervising_department_staff', detail: `works for the supervising department (${job.organisationName})` } : null
+}
+
+/** Penalised or suspended on the day of the draw. */
+export const penalisedOrSuspended: RecusalRule = (expert, context) => {
+  const penalty = expert.penalties.find((row) => covers(row.fromDate, row.toDate, context.today))
+  return penalty ? { rule: 'penalised_or_suspended', detail: `${penalty.kind} from ${penalty.fromDate}${penalty.toDate ? ` to ${penalty.toDate}` : ' until lifted'}: ${penalty.reason}` } : null
+}
+
+/** Called to a committee of the same tenderer within the configured period before this evaluation. */
+export const sameTendererRecently: RecusalRule = (expert, context) => {
+  const since = addCalendarDays(context.evaluationDate, -context.sameTendererDays)
+  const earlier = expert.servedFor.find((row) => row.tendererCreditCode === context.tendererCreditCode && row.evaluationDate >= since && row.evaluationDate <= context.evaluationDate)
+  return earlier ? { rule: 'same_tenderer_recently', detail: `called for the same tenderer for an evaluation on ${earlier.evaluationDate} (within ${context.sameTendererDays} days)` } : null
+}
+
+/** Already called to as many committees as the annual cap allows in the evaluation's year. */
+export const annualCapReached: RecusalRule = (expert, context) => {
+  const year = context.evaluationDate.slice(0, 4)
+  const count = expert.servedFor.filter((row) => row.evaluationDate.startsWith(year)).length
+  return count >= context.annualCap ? { rule: 'annual_cap_reached', detail: `called to ${count} committees in ${year}; the cap is ${context.annualCap}` } : null
+}
+
+/** Declared unavailable on the evaluation date. */
+export const unavailableOnEvaluationDate: RecusalRule = (expert, context) => {
+  const period = expert.unavailability.find((row) => covers(row.fromDate, row.toDate, context.evaluationDate))
+  return period ? { rule: 'unavailable_on_evaluation_date', detail: `unavailable from ${period.fromDate} to ${period.toDate}` } : null
+}
+
+/** Outside the regions the request draws from (remote cross-region evaluation names them). */
+export const outsideRegions: RecusalRule = (expert, context) => {
+  const matches = (prefix: string) => expert.regionCode.startsWith(prefix)
+  if (context.regionsExclude.some(matches)) return { rule: 'region_excluded', detail: `region ${expert.regionCode} is excluded` }
+  if (context.regionsInclude.length > 0 && !context.regionsInclude.some(matches)) return { rule: 'region_not_included', detail: `region ${expert.regionCode} is not among ${context.regionsInclude.join(', ')}` }
+  return null
+}
+
+export const RECUSAL_RULES: readonly RecusalRule[] = [
+  employedByParty, relatedToParty, supervisingDepartmentStaff, penalisedOrSuspended,
+  sameTendererRecently, annualCapReached, unavailableOnEvaluationDate, outsideRegions
+]
+
+/** The rules the bidders bring once they are known: conflicts of interest with a party. */
+export const BIDDER_RULES: readonly RecusalRule[] = [employedByParty, relatedToParty]
+
+/** Every reason the expert is excluded (empty: eligible). */
+export function exclusionsOf (expert: ExpertFacts, context: RecusalContext, rules: readonly RecusalRule[] = RECUSAL_RULES): Exclusion[] {
+  return rules.map((rule) => rule(expert, context)).filter((found): found is Exclusion => found !== null)
+}
