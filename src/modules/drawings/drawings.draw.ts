@@ -73,7 +73,7 @@ export function createDrawingDraw (deps: DrawDeps) {
   async function buildPool (on: Queryable, loaded: Pick<Loaded, 'drawing' | 'tender' | 'project'>, withBidders: boolean) {
     const { drawing } = loaded
     const request = requestOf(drawing)
-    const experts = await repo.poolOf(on, request.lines.map((line) => line.specialtyCode))
+    const experts = await repo.poolOf(on, drawing.id, request.lines.map((line) => line.specialtyCode))
     const context = await recusalContext(on, loaded, withBidders)
     const key = masterKey.derive(`drawing-pseudonyms:${drawing.id}`)
     const pseudonyms = new Map(experts.map((expert) => [expert.expertId, pseudonymOf(key, drawing.id, expert.expertId)]))

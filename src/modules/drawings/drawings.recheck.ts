@@ -24,7 +24,7 @@ export function createDrawingRecheck ({ clock, timers, tenders, emit, invitation
     const { tender, project } = await tenders.visibleTender(null, drawing.tenderId, tx)
     const context = await recusalContext(tx, { drawing, tender, project }, true)
     const inPlay = (await repo.drawnOf(tx, drawingId)).filter((row) => row.state === 'standby' || row.state === 'invited' || row.state === 'confirmed')
-    const facts = new Map((await repo.factsOf(tx, inPlay.map((row) => row.expertId))).map((expert) => [expert.expertId, expert]))
+    const facts = new Map((await repo.factsOf(tx, drawingId, inPlay.map((row) => row.expertId))).map((expert) => [expert.expertId, expert]))
     const conflicted = inPlay.map((row) => ({ row, rules: exclusionsOf(facts.get(row.expertId)!, context, BIDDER_RULES) })).filter((entry) => entry.rules.length > 0)
     // every conflicted expert leaves first, so no conflicted reserve is called in a member's place
     const recused = []

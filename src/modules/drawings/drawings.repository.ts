@@ -65,16 +65,19 @@ export interface PoolExpert extends ExpertFacts {
  * rules read. Committees the expert was called to count while their drawing stands (drawn or
  * published) and the expert was invited or confirmed.
  */
-export async function poolOf (db: Queryable, specialtyCodes: string[]): Promise<PoolExpert[]> {
+export async function poolOf (db: Queryable, drawingId: string, specialtyCodes: string[]): Promise<PoolExpert[]> {
   if (specialtyCodes.length === 0) return []
   const qualified = await db.select({ expertId: expertSpecialties.expertId, specialtyCode: expertSpecialties.specialtyCode })
     .from(expertSpecialties).innerJoin(experts, eq(experts.id, expertSpecialties.expertId))
     .where(and(inArray(expertSpecialties.specialtyCode, specialtyCodes), eq(experts.status, 'active')))
-  return factsOf(db, [...new Set(qualified.map((row) => row.expertId))], qualified)
+  return factsOf(db, drawingId, [...new Set(qualified.map((row) => row.expertId))], qualified)
 }
 
-/** The facts of given experts (the recheck at the deadline), with the specialties among `qualified`. */
-export async function factsOf (db: Queryable, expertIds: string[], qualified: Array<{ expertId: string, specialtyCode: string }> = []): Promise<PoolExpert[]> {
+/**
+ * The facts of given experts (the recheck at the deadline), with the specialties among `qualified`;
+ * the committees they were called to are other drawings' (this one's call is not a fact against them).
+ */
+export async function factsOf (db: Queryable, drawingId: string, expertIds: string[], qualified: Array<{ expertId: string, specialtyCode: string }> = []): Promise<PoolExpert[]> {
   if (expertIds.length === 0) return []
   const [people, jobs, relations, penalties, unavailable, served] = await Promise.all([
     db.select().from(experts).where(inArray(experts.id, expertIds)),
@@ -87,7 +90,7 @@ export async function factsOf (db: Queryable, expertIds: string[], qualified: Ar
       .innerJoin(drawings, eq(drawings.id, drawnExperts.drawingId))
       .innerJoin(tenders, eq(tenders.id, drawings.tenderId))
       .innerJoin(projects, eq(projects.id, tenders.projectId))
-      .where(and(inArray(drawnExperts.expertId, expertIds), inArray(drawnExperts.state, ['invited', 'confirmed']), inArray(drawings.state, ['drawn', 'published'])))
+      .where(and(inArray(drawnExperts.expertId, expertIds), ne(drawnExperts.drawingId, drawingId), inArray(drawnExperts.state, ['invited', 'confirmed']), inArray(drawings.state, ['drawn', 'published'])))
   ])
   const group = <T extends { expertId: string }>(rows: T[]) => {
     const map = new Map<string, T[]>()
