@@ -36,6 +36,9 @@
  *   cases                the supervision dashboard over BENCH_CASES (1,000,000) cases, 5 % open (p50/p99) vs GET
  *                        /api/accounts/me; BENCH_CLERKS (50) clerks accepting cases at once vs a primary-key
  *                        update behind the same authentication (scripts/bench/cases.ts)
+ *   drawing              a draw of 9 + 3 reserves by the supervisor through the API over BENCH_EXPERTS (100,000)
+ *                        experts in 30 specialties with relations, penalties and unavailability, BENCH_DRAWS (40)
+ *                        times, p95 vs a plain indexed query of the same candidates (scripts/bench/drawings.ts)
  *
  * Uses DATABASE_URL when set, otherwise a private embedded PostgreSQL in a temporary DATA_DIR.
  * `npm run bench -- <scenario>` runs only the named scenarios.
@@ -54,6 +57,7 @@ import { measureCmsVerify, measureSealOpen } from './crypto.ts'
 import { measureOpeningFanout, measureRevealBurst } from './openings.ts'
 import { measureProxy } from './proxy.ts'
 import { caseBenchRoutes, measureCases } from './cases.ts'
+import { drawingBenchRoutes, measureDrawings } from './drawings.ts'
 import { createStaff, measureCallbacks, measureReconciliation } from './fees.ts'
 import { measureStart } from './start.ts'
 
@@ -94,6 +98,7 @@ async function httpScenarios () {
   await app.register(benchRoutes)
   await app.register(plainUploadRoutes)
   await app.register(caseBenchRoutes)
+  await app.register(drawingBenchRoutes)
   await app.listen({ port: Number(process.env.BENCH_PORT ?? 0), host: '127.0.0.1' })
   try {
     await app.db.execute(BENCH_ROWS_DDL as never)
@@ -250,6 +255,13 @@ async function httpScenarios () {
       process.stdout.write(`  ratio by round ${t.ratios.map((ratio) => ratio.toFixed(2)).join(', ')}; ${t.perRound} acceptances a round; ${t.accepted}/${t.expected} cases accepted with a running clock\n`)
       if (t.failures.length > 0) process.stdout.write(`  failed requests in measured runs: ${t.failures.join(', ')}\n`)
     }
+
+    if (wanted('drawing')) {
+      const d = await measureDrawings(app, appUrl, Number(process.env.BENCH_EXPERTS ?? 100_000), Number(process.env.BENCH_DRAWS ?? 40))
+      const ms = (s: { p50: number, p95: number }) => `p50 ${s.p50.toFixed(1)}, p95 ${s.p95.toFixed(1)} ms`
+      report({ scenario: `drawing (9 + 3 of ${d.experts} experts)`, figure: ms(d.drawMs), baseline: `plain candidate query ${ms(d.baselineMs)}`, ratio: d.ratio, target: 'p95 < 100 ms', pass: d.drawMs.p95 < 100 })
+      process.stdout.write(`  seeded ${d.experts} experts with specialties, employments, relations, penalties and unavailability in ${(d.seedMs / 1000).toFixed(1)} s; ${d.draws} draws, the last over ${d.eligible} eligible of ${d.candidates} candidates; slowest draw ${d.drawMs.max.toFixed(1)} ms\n`)
+    }
   } finally {
     await app.db.execute('drop table if exists bench_rows' as never).catch(() => {})
     await app.close()
@@ -266,7 +278,7 @@ if (wanted('start-to-ready')) {
   report({ scenario: 'start-to-ready (node dist/server.js)', figure: `${(start.directMs / 1000).toFixed(2)} s`, baseline: bare, ratio: start.directMs / start.baselineMs, target: '< 1 s', pass: start.directMs < 1000 })
   process.stdout.write(`  restarts ${start.restarts.map((ms) => (ms / 1000).toFixed(2)).join(', ')} s; bare Fastify ${start.baselines.map((ms) => (ms / 1000).toFixed(2)).join(', ')} s\n`)
 }
-if (['authenticated-read', 'audited-write', 'bank-callbacks', 'reconciliation', 'bid-rush', 'bid-1gb', 'opening-fanout', 'reveal-burst', 'cases'].some(wanted)) await httpScenarios()
+if (['authenticated-read', 'audited-write', 'bank-callbacks', 'reconciliation', 'bid-rush', 'bid-1gb', 'opening-fanout', 'reveal-burst', 'cases', 'drawing'].some(wanted)) await httpScenarios()
 if (wanted('proxy')) {
   const { instances, reads, writes, fanout } = await measureProxy(alternate, SECONDS)
   report({ scenario: `proxy reads (${instances} behind nginx)`, figure: rps(reads.scenario), baseline: `1 instance, no proxy ${rps(reads.baseline)}`, ratio: reads.ratio, target: '≥ 0.70', pass: reads.ratio >= 0.7 })

@@ -9,6 +9,7 @@ import { startServer } from '../../src/server.ts'
 import { actorFor } from './actor.ts'
 import { seedApprovals } from './approvals.ts'
 import { DEMO_PASSWORD, seedCounty } from './county.ts'
+import { seedExperts } from './experts.ts'
 import { seedFees } from './fees.ts'
 import { seedCertificates } from './pki.ts'
 import { seedRegistrations } from './registrations.ts'
@@ -23,6 +24,7 @@ async function seedDemo (app: FastifyInstance, config: Config) {
   const certificates = await seedCertificates(app, config.dataDir)
   const fees = await seedFees(app, actorFor(admin))
   const trading = await seedTrading(app, actorFor(admin))
+  const experts = await seedExperts(app, actorFor(admin))
   const approvals = await seedApprovals(app, config.dataDir)
   const registrations = await seedRegistrations(app)
   const lines = [
@@ -34,6 +36,7 @@ async function seedDemo (app: FastifyInstance, config: Config) {
     `Demo keys and certificates (bidders, expert.li, supervisor): ${certificates}`,
     ...fees,
     ...trading,
+    ...experts,
     ...approvals,
     ...registrations,
     ''
