@@ -24,6 +24,7 @@ import { supervisionCasesPages } from './pages/supervision-cases.pages.ts'
 import { auditPages } from './pages/audit.pages.ts'
 import { cataloguePages } from './pages/catalogue.pages.ts'
 import { delegationsPages } from './pages/delegations.pages.ts'
+import { expertsPages } from './pages/experts.pages.ts'
 import { feesPages } from './pages/fees.pages.ts'
 import { financePages } from './pages/finance.pages.ts'
 import { noticesPages } from './pages/notices.pages.ts'
@@ -116,6 +117,7 @@ export const webModule: FastifyPluginAsync<WebOptions> = async (app, options) =>
   await app.register(approvalsRatingsPages)
   await app.register(supervisionCasesPages)
   await app.register(delegationsPages)
+  await app.register(expertsPages)
   // the simulated bank exists only when configured (SIMULATED_BANK=true, never in production)
   const simulatedBank = app.services.simulatedBank
   if (simulatedBank) await app.register(simulatedBankPages, { service: simulatedBank })

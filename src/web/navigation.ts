@@ -26,6 +26,8 @@ export const NAVIGATION: NavItem[] = [
   { href: '/my/cases', labelKey: 'approvals.nav.mine', actions: ['cases.apply'] },
   { href: '/workbench', labelKey: 'approvals.nav.workbench', actions: ['cases.read'] },
   { href: '/supervision', labelKey: 'approvals.nav.supervision', actions: ['supervision.read'] },
+  { href: '/hall/experts', labelKey: 'experts.nav.pool', actions: ['experts.read'] },
+  { href: '/my/expert', labelKey: 'experts.nav.mine', actions: ['experts.self'] },
   { href: '/messages', labelKey: 'nav.messages', signedIn: true },
   { href: '/account/payments', labelKey: 'nav.myPayments', signedIn: true },
   { href: '/account/certificates', labelKey: 'nav.certificates', signedIn: true },

@@ -18,7 +18,7 @@ t.test('unavailable dates: from today, within a year, never overlapping; taken b
   t.match(ok.json().unavailability, [{ fromDate: '2026-06-15', toDate: '2026-06-20', reason: '出差' }])
   t.equal((await declare('2026-06-14', '2026-06-16')).json().code, 'UNAVAILABILITY_IN_PAST')
   t.equal((await declare('2026-06-20', '2026-06-22')).json().code, 'UNAVAILABILITY_OVERLAPS')
-  t.equal((await declare('2026-07-02', '2026-07-01')).json().code, 'DATE_RANGE_INVALID')
+  t.equal((await declare('2026-07-02', '2026-07-01')).json().code, 'EXPERT_DATES_INVALID')
   t.equal((await declare('2027-06-01', '2027-06-30')).json().code, 'UNAVAILABILITY_TOO_FAR')
   const later = await declare('2026-08-01', '2026-08-03')
   t.equal(later.json().unavailability.length, 2)

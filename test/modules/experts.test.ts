@@ -190,7 +190,7 @@ t.test('the hall edits facts, records employment, relations and penalties; lifti
   const penalty = suspended.json().penalties[0]
   t.match(penalty, { kind: 'suspension', toDate: null, inForce: true })
   const badRange = await app.inject({ method: 'POST', url: `${url}/penalties`, headers: admin.headers, payload: { kind: 'penalty', reason: '违规', fromDate: '2026-06-01', toDate: '2026-05-01' } })
-  t.equal(badRange.json().code, 'DATE_RANGE_INVALID')
+  t.equal(badRange.json().code, 'EXPERT_DATES_INVALID')
   const lifted = await app.inject({ method: 'PUT', url: `${url}/penalties/${penalty.id}/end`, headers: admin.headers, payload: { toDate: '2026-06-10' } })
   t.match(lifted.json().penalties[0], { toDate: '2026-06-10', inForce: false })
   const beforeStart = await app.inject({ method: 'PUT', url: `${url}/penalties/${penalty.id}/end`, headers: admin.headers, payload: { toDate: '2026-05-01' } })

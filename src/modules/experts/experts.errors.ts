@@ -2,6 +2,7 @@ import { createError } from '../../lib/errors.ts'
 
 // the account's own refusals keep the accounts module's codes (one code, one meaning, one set of words)
 export { AccountNotFound, CreditCodeInvalid, UsernameTaken, WeakPassword } from '../accounts/accounts.errors.ts'
+export { DepartmentNotFound } from '../departments/departments.errors.ts'
 
 export const ExpertNotFound = createError<'EXPERT_NOT_FOUND', 404, [string]>('EXPERT_NOT_FOUND', 'Expert %s not found', 404)
 /** the caller holds the expert role but no profile in the pool has been made for the account */
@@ -16,8 +17,7 @@ export const SpecialtyUnknown = createError<'SPECIALTY_UNKNOWN', 422, [string]>(
 export const SpecialtiesRequired = createError('SPECIALTIES_REQUIRED', 'An expert has at least one specialty', 422)
 export const RegionCodeInvalid = createError<'REGION_CODE_INVALID', 422, [string]>('REGION_CODE_INVALID', 'Region code %s is not an administrative division code', 422)
 export const PracticeYearInvalid = createError<'PRACTICE_YEAR_INVALID', 422, [number]>('PRACTICE_YEAR_INVALID', 'The year practice began (%d) is not a past year', 422)
-export const DepartmentNotFound = createError<'DEPARTMENT_NOT_FOUND', 404, [string]>('DEPARTMENT_NOT_FOUND', 'Department %s not found', 404)
-export const DateRangeInvalid = createError<'DATE_RANGE_INVALID', 422, [string]>('DATE_RANGE_INVALID', 'The dates are not a valid range: %s', 422)
+export const DateRangeInvalid = createError<'EXPERT_DATES_INVALID', 422, [string]>('EXPERT_DATES_INVALID', 'The dates are not a valid range: %s', 422)
 
 export const EmploymentStartInvalid = createError<'EMPLOYMENT_START_INVALID', 422, [string]>('EMPLOYMENT_START_INVALID', 'The new employment must start after the current one (which began %s) and not more than a year ahead', 422)
 export const RelationNotFound = createError<'RELATION_NOT_FOUND', 404, [string]>('RELATION_NOT_FOUND', 'Declared relation %s not found or already ended', 404)

@@ -13,7 +13,7 @@ import { auditRecord } from '../../plugins/audit.ts'
 import { ImportEmpty, ImportHeaderInvalid, ImportNotUtf8, ImportRowsInvalid, ImportTooLarge } from './experts.errors.ts'
 import * as repo from './experts.repository.ts'
 import {
-  MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, beijingToday, duplicateUsernames, expertCode, readImportHeader, rowProblem, sortProblems, validateImportRow,
+  MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, beijingToday, duplicateUsernames, expertCode, readImportHeader, rowProblem, rowReferences, sortProblems, validateImportRow,
   type ImportRow, type RowProblem
 } from './experts.rules.ts'
 import type { ImportView } from './experts.schemas.ts'
@@ -62,20 +62,23 @@ export function createExpertImport ({ db, audit, clock, accounts }: PoolContext)
     const today = beijingToday(clock.now())
     const problems: RowProblem[] = []
     const rows: ImportRow[] = []
+    const references: Array<{ line: number, username: string | null, specialties: string[] }> = []
     for (const record of data) {
       if ('error' in record) { problems.push(rowProblem(record.line, 'row', 'MALFORMED', record.error)); continue }
       const checked = validateImportRow(record.line, record.fields, read.columns, header.fields.length, today)
       if ('problems' in checked) problems.push(...checked.problems)
       else rows.push(checked.row)
+      if (record.fields.length === header.fields.length) references.push({ line: record.line, ...rowReferences(record.fields, read.columns) })
     }
-    problems.push(...duplicateUsernames(rows))
-    const known = await repo.knownLevel3(db, [...new Set(rows.flatMap((row) => row.specialties))])
-    for (const row of rows) {
+    // the file's and the database's checks cover every row, so one report lists every mistake
+    problems.push(...duplicateUsernames(references))
+    const known = await repo.knownLevel3(db, [...new Set(references.flatMap((row) => row.specialties))])
+    for (const row of references) {
       const unknown = row.specialties.filter((code) => !known.has(code))
       if (unknown.length > 0) problems.push(rowProblem(row.line, 'specialties', 'SPECIALTY_UNKNOWN', unknown.join(' ').slice(0, 60)))
     }
-    const taken = await accounts.takenUsernames(db, rows.map((row) => row.username))
-    for (const row of rows) if (taken.has(row.username)) problems.push(rowProblem(row.line, 'username', 'USERNAME_TAKEN'))
+    const taken = await accounts.takenUsernames(db, references.flatMap((row) => row.username ?? []))
+    for (const row of references) if (row.username !== null && taken.has(row.username)) problems.push(rowProblem(row.line, 'username', 'USERNAME_TAKEN'))
     if (problems.length > 0) throw importRefusal(problems)
     return rows
   }

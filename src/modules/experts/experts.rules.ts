@@ -260,11 +260,24 @@ export function validateImportRow (
   return { row: { line, fullName, phone, username, title: title!, practiceSince, regionCode, specialties, employment } }
 }
 
+/**
+ * The login name and level-3 specialty codes a row names, read even from a row with other
+ * mistakes, so the database's checks report on every row at once.
+ */
+export function rowReferences (fields: readonly string[], columns: Record<ImportColumn, number>): { username: string | null, specialties: string[] } {
+  const username = normaliseUsername(fields[columns.username] ?? '')
+  return {
+    username: new RegExp(USERNAME_PATTERN).test(username) ? username : null,
+    specialties: splitSpecialties(fields[columns.specialties] ?? '').filter(isLevel3Specialty)
+  }
+}
+
 /** A login name on a later row of the same file is a mistake of the file, reported on that row. */
-export function duplicateUsernames (rows: readonly ImportRow[]): RowProblem[] {
+export function duplicateUsernames (rows: ReadonlyArray<{ line: number, username: string | null }>): RowProblem[] {
   const seen = new Map<string, number>()
   const problems: RowProblem[] = []
   for (const row of rows) {
+    if (row.username === null) continue
     const first = seen.get(row.username)
     if (first !== undefined) problems.push(rowProblem(row.line, 'username', 'USERNAME_DUPLICATE', `line ${first}`))
     else seen.set(row.username, row.line)
