@@ -33,6 +33,10 @@ import { pkiPages } from './pages/pki.pages.ts'
 import { shellPages } from './pages/shell.pages.ts'
 import { simulatedBankPages } from './pages/simulated-bank.pages.ts'
 import { openingsPages } from './pages/openings.pages.ts'
+import { drawingsConsolePages } from './pages/drawings-console.pages.ts'
+import { drawingsRequestPages } from './pages/drawings-request.pages.ts'
+import { drawingsInvitationsPages } from './pages/drawings-invitations.pages.ts'
+import { drawingsRecordPages } from './pages/drawings-record.pages.ts'
 import { tradingPages } from './pages/trading.pages.ts'
 import { throttlesPages } from './pages/throttles.pages.ts'
 import { pageContext, renderPage } from './render.ts'
@@ -113,6 +117,10 @@ export const webModule: FastifyPluginAsync<WebOptions> = async (app, options) =>
   await app.register(financePages)
   await app.register(tradingPages, { production: options.production })
   await app.register(openingsPages, { production: options.production })
+  await app.register(drawingsConsolePages, { production: options.production })
+  await app.register(drawingsRequestPages)
+  await app.register(drawingsInvitationsPages)
+  await app.register(drawingsRecordPages)
   await app.register(approvalsPages, { production: options.production, queriesPerMinute: options.signInPerMinute })
   await app.register(approvalsRatingsPages)
   await app.register(supervisionCasesPages)
