@@ -41,11 +41,25 @@ t.test('the agency asks through the form, refused in place and confirmed; the ha
 
   const evaluationAt = new Date(Date.parse(tender.bidDeadline) + 24 * HOUR)
   const good = {
-    committeeSize: '5', tendererRepresentatives: '0',
-    line1Specialty: 'A010101', line1Side: 'technical', line1Count: '4', line1Reserves: '2',
-    line2Specialty: 'A020101', line2Side: 'economic', line2Count: '1', line2Reserves: '1',
-    line3Specialty: '', line3Side: 'technical', line3Count: '', line3Reserves: '',
-    evaluationAt: local(evaluationAt), mode: 'place', evaluationPlace: '示范县公共资源交易中心第三评标室', regionsInclude: '', regionsExclude: '3399'
+    committeeSize: '5',
+    tendererRepresentatives: '0',
+    line1Specialty: 'A010101',
+    line1Side: 'technical',
+    line1Count: '4',
+    line1Reserves: '2',
+    line2Specialty: 'A020101',
+    line2Side: 'economic',
+    line2Count: '1',
+    line2Reserves: '1',
+    line3Specialty: '',
+    line3Side: 'technical',
+    line3Count: '',
+    line3Reserves: '',
+    evaluationAt: local(evaluationAt),
+    mode: 'place',
+    evaluationPlace: '示范县公共资源交易中心第三评标室',
+    regionsInclude: '',
+    regionsExclude: '3399'
   }
 
   await t.test('fields not filled in as asked: each beside its field, values kept, nothing written', async (t) => {
@@ -229,7 +243,7 @@ t.test('the draw, sealed on every page but the supervisor\'s; an expert answers;
   plain(record, 'the public record')
   const published = (await app.inject({ method: 'GET', url: `/api/drawings/${id}/record` })).json()
   t.match(record.body, `data-secret>${published.secret}</code>`)
-  t.match(record.body, `data-nonce>骰子 3-6-1-4-2</code>`)
+  t.match(record.body, 'data-nonce>骰子 3-6-1-4-2</code>')
   t.match(record.body, `data-pool-sha256>${published.snapshotSha256}</code>`)
   t.match(record.body, members[0]!.username.slice(-4), 'the confirmed member by name')
   t.match(record.body, /npm run verify-draw -- --record drawing-record-[^<]+\.json/)

@@ -26,7 +26,7 @@ if (root) {
       if (!replacement || region.contains(document.activeElement)) continue
       region.replaceChildren(...Array.from(replacement.childNodes, (node) => document.importNode(node, true)))
     }
-    say(root!.dataset.msgUpdated?.replace('{time}', new Date().toLocaleTimeString(document.documentElement.lang || 'zh-CN')))
+    say(root!.dataset.msgUpdated?.replace('{time}', new Date().toLocaleTimeString(document.documentElement.lang || 'zh-CN', { timeZone: 'Asia/Shanghai' })))
     root!.dataset.refreshed = String(since)
   }
 
