@@ -16,7 +16,7 @@
  * several lines is thereby never drawn twice, and can still be drawn for a later line when an
  * earlier one did not pick them.
  */
-import { createHash, createHmac } from 'node:crypto'
+import { createCipheriv, createHash } from 'node:crypto'
 import { canonicalJson } from './canonical-json.ts'
 import { seededStream } from './commit-reveal.ts'
 
@@ -60,16 +60,21 @@ export interface LineShortfall {
 }
 
 /**
- * The name an expert goes by in one drawing's published snapshot and list: HMAC-SHA256 under a
- * key of that drawing alone (derived from the master key), 16 hex digits. Without the key nobody
- * can tell who it is, nor link the same expert across drawings; only the committee's pseudonyms
- * are matched with names, when the list is published.
+ * The names experts go by in one drawing's published snapshot and list: each expert's id (a UUID,
+ * exactly one 16-byte block) encrypted with AES-256 under a key of that drawing alone (derived
+ * from the master key), the first 8 bytes in hex. A block cipher is a keyed permutation: without
+ * the key nobody can tell who a pseudonym is, nor link the same expert across drawings, and
+ * within one drawing two experts collide only by the truncation (about 1 in 10^11 for a pool of
+ * 20,000). One cipher call covers a whole pool: a keyed hash per expert cost tens of milliseconds
+ * at 100,000 experts, this about one.
  */
-export function pseudonymOf (drawingKey: Uint8Array, drawingId: string, expertId: string): string {
-  return createHmac('sha256', drawingKey).update(`${drawingId}:${expertId}`).digest('hex').slice(0, 16)
+export function pseudonymsOf (drawingKey: Uint8Array, expertIds: readonly string[]): string[] {
+  const cipher = createCipheriv('aes-256-ecb', drawingKey, null).setAutoPadding(false)
+  const blocks = Buffer.from(expertIds.map((id) => id.replaceAll('-', '')).join(''), 'hex')
+  if (blocks.length !== expertIds.length * 16) throw new RangeError('expert ids are UUIDs')
+  const encrypted = Buffer.concat([cipher.update(blocks), cipher.final()]).toString('hex')
+  return expertIds.map((_, index) => encrypted.slice(index * 32, index * 32 + 16))
 }
-
-const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
 /** The snapshot with every eligible list sorted and deduplicated: the order the draw depends on. */
 export function normaliseSnapshot (snapshot: DrawingSnapshot): DrawingSnapshot {
@@ -82,7 +87,8 @@ export function normaliseSnapshot (snapshot: DrawingSnapshot): DrawingSnapshot {
       side: line.side,
       count: line.count,
       reserves: line.reserves,
-      eligible: [...new Set(line.eligible)].sort(byCodeUnits)
+      // the default sort compares UTF-16 code units: the documented order, without a comparator's cost
+      eligible: [...new Set(line.eligible)].sort()
     }))
   }
 }

@@ -3,10 +3,11 @@
  * eligible pool is drawn, counts hold, nobody is drawn twice, the same inputs give the same list
  * and another nonce another, and each eligible expert is equally likely (chi-square).
  */
+import { randomUUID } from 'node:crypto'
 import fc from 'fast-check'
 import t from 'tap'
 import { seedOf } from '../../src/lib/commit-reveal.ts'
-import { drawCommittee, listSha256, normaliseSnapshot, pseudonymOf, shortfallOf, snapshotSha256, SNAPSHOT_FORMAT, type DrawingSnapshot } from '../../src/lib/expert-draw.ts'
+import { drawCommittee, listSha256, normaliseSnapshot, pseudonymsOf, shortfallOf, snapshotSha256, SNAPSHOT_FORMAT, type DrawingSnapshot } from '../../src/lib/expert-draw.ts'
 
 const secret = Buffer.alloc(32, 7)
 const context = 'drawing:D-1'
@@ -103,6 +104,11 @@ t.test('hashes and pseudonyms', async (t) => {
   const drawn = drawCommittee(seedOf(secret, 'n', context), snapshot)
   t.equal(listSha256('D-1', drawn), listSha256('D-1', JSON.parse(JSON.stringify(drawn))))
   const key = Buffer.alloc(32, 1)
-  t.match(pseudonymOf(key, 'D-1', 'expert-1'), /^[0-9a-f]{16}$/)
-  t.not(pseudonymOf(key, 'D-1', 'expert-1'), pseudonymOf(Buffer.alloc(32, 2), 'D-2', 'expert-1'), 'another drawing\'s key, another pseudonym')
+  const ids = Array.from({ length: 1000 }, () => randomUUID())
+  const named = pseudonymsOf(key, ids)
+  t.match(named[0], /^[0-9a-f]{16}$/)
+  t.equal(new Set(named).size, ids.length, 'one pseudonym per expert')
+  t.same(pseudonymsOf(key, ids.slice(500, 502)), named.slice(500, 502), 'an expert\'s pseudonym does not depend on the rest of the pool')
+  t.not(pseudonymsOf(Buffer.alloc(32, 2), ids.slice(0, 1))[0], named[0], 'another drawing\'s key, another pseudonym')
+  t.throws(() => pseudonymsOf(key, ['expert-1']), RangeError)
 })

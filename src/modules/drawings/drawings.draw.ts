@@ -7,8 +7,8 @@
  */
 import type { Actor } from '../../lib/actor.ts'
 import { seedOf } from '../../lib/commit-reveal.ts'
-import { drawCommittee, listSha256, normaliseSnapshot, pseudonymOf, shortfallOf, snapshotSha256, SNAPSHOT_FORMAT, type DrawingSnapshot } from '../../lib/expert-draw.ts'
-import { shanghaiDate } from '../../lib/working-days.ts'
+import { drawCommittee, listSha256, normaliseSnapshot, pseudonymsOf, shortfallOf, snapshotSha256, SNAPSHOT_FORMAT, type DrawingSnapshot } from '../../lib/expert-draw.ts'
+import { addCalendarDays, shanghaiDate } from '../../lib/working-days.ts'
 import type { Principal } from '../../lib/policy.ts'
 import type { Queryable } from '../../plugins/db.ts'
 import type { ProjectRow } from '../projects/projects.repository.ts'
@@ -27,9 +27,9 @@ export const biddersKnown = (tender: TenderRow) => tender.status !== 'published'
 export interface PoolLine {
   line: number
   specialtyCode: string
-  qualified: repo.PoolExpert[]
-  eligible: repo.PoolExpert[]
-  excluded: Array<{ expert: repo.PoolExpert, rules: Exclusion[] }>
+  qualified: repo.PoolCandidate[]
+  eligible: repo.PoolCandidate[]
+  excluded: Array<{ expert: repo.PoolCandidate, rules: Exclusion[] }>
 }
 
 type DrawDeps = DrawingsDeps & DrawingHelpers & { invitations: DrawingInvitations, publication: DrawingPublication }
@@ -73,11 +73,18 @@ export function createDrawingDraw (deps: DrawDeps) {
   async function buildPool (on: Queryable, loaded: Pick<Loaded, 'drawing' | 'tender' | 'project'>, withBidders: boolean) {
     const { drawing } = loaded
     const request = requestOf(drawing)
-    const experts = await repo.poolOf(on, drawing.id, request.lines.map((line) => line.specialtyCode))
     const context = await recusalContext(on, loaded, withBidders)
+    const experts = await repo.poolOf(on, drawing.id, request.lines.map((line) => line.specialtyCode), {
+      partyCodes: context.parties.map((party) => party.creditCode),
+      supervisingDepartmentId: context.supervisingDepartmentId,
+      today: context.today,
+      evaluationDate: context.evaluationDate,
+      calledSince: [addCalendarDays(context.evaluationDate, -context.sameTendererDays), `${context.evaluationDate.slice(0, 4)}-01-01`].sort()[0]!
+    })
     const key = masterKey.derive(`drawing-pseudonyms:${drawing.id}`)
-    const pseudonyms = new Map(experts.map((expert) => [expert.expertId, pseudonymOf(key, drawing.id, expert.expertId)]))
+    const named = pseudonymsOf(key, experts.map((expert) => expert.expertId))
     key.fill(0)
+    const pseudonyms = new Map(experts.map((expert, index) => [expert.expertId, named[index]!]))
     const lines: PoolLine[] = request.lines.map((line, index) => {
       const qualified = experts.filter((expert) => expert.specialtyCodes.includes(line.specialtyCode))
       const judged = qualified.map((expert) => ({ expert, rules: exclusionsOf(expert, context) }))
@@ -127,7 +134,8 @@ export function createDrawingDraw (deps: DrawDeps) {
       const secret = masterKey.open(drawing.secretSealed!, secretPurpose(drawingId))
       const drawn = drawCommittee(seedOf(secret, nonce, drawingContext(drawingId)), pool.snapshot)
       secret.fill(0)
-      const byPseudonym = new Map([...pool.pseudonyms].map(([expertId, pseudonym]) => [pseudonym, expertId]))
+      const chosen = new Set(drawn.flatMap((line) => [...line.members, ...line.reserves]))
+      const byPseudonym = new Map([...pool.pseudonyms].filter(([, pseudonym]) => chosen.has(pseudonym)).map(([expertId, pseudonym]) => [pseudonym, expertId]))
       const request = requestOf(drawing)
       const rows = drawn.flatMap((line) => [...line.members, ...line.reserves].map((pseudonym, position) => ({
         drawingId,
@@ -140,7 +148,7 @@ export function createDrawingDraw (deps: DrawDeps) {
       })))
       await repo.insertDrawn(tx, rows)
       const listHash = listSha256(drawingId, drawn)
-      const names = new Map(pool.experts.map((expert) => [expert.expertId, expert]))
+      const names = await repo.expertsByIds(tx, rows.map((row) => row.expertId))
       const updated = await move(tx, actor, drawing, 'drawn', {
         nonce, nonceGivenBy: actor.principal.accountId, drawnAt: now, poolSha256, listSha256: listHash, biddersCheckedAt: withBidders ? now : null
       }, {
@@ -154,7 +162,7 @@ export function createDrawingDraw (deps: DrawDeps) {
         list: rows.map((row) => ({ line: row.line, position: row.position, role: row.role, pseudonym: row.pseudonym, name: names.get(row.expertId)!.fullName, code: names.get(row.expertId)!.code }))
       })
       await publication.armPublication(tx, updated)
-      for (const row of rows.filter((entry) => entry.role === 'member')) await invitations.invite(tx, updated, row)
+      await invitations.inviteAll(tx, updated, rows.filter((entry) => entry.role === 'member'))
       return { shortfall: null }
     })
     if (outcome.shortfall) throw poolShort(outcome.shortfall)

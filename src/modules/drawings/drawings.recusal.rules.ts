@@ -50,12 +50,27 @@ export function yearsBefore (date: string, years: number): string {
 }
 
 const covers = (from: string, to: string | null, date: string) => from <= date && (to === null || to >= date)
-const partyByCode = (context: RecusalContext) => new Map(context.parties.map((party) => [party.creditCode, party]))
+
+/** What the rules derive from a context, once per context rather than once per expert (a pool has tens of thousands). */
+interface Derived { parties: Map<string, Party>, threeYearsAgo: string, sameTendererSince: string, year: string }
+const derivedOf = new WeakMap<RecusalContext, Derived>()
+function derived (context: RecusalContext): Derived {
+  let found = derivedOf.get(context)
+  if (!found) {
+    found = {
+      parties: new Map(context.parties.map((party) => [party.creditCode, party])),
+      threeYearsAgo: yearsBefore(context.today, 3),
+      sameTendererSince: addCalendarDays(context.evaluationDate, -context.sameTendererDays),
+      year: context.evaluationDate.slice(0, 4)
+    }
+    derivedOf.set(context, found)
+  }
+  return found
+}
 
 /** Employed by a party now, or within the last three years. */
 export const employedByParty: RecusalRule = (expert, context) => {
-  const threeYearsAgo = yearsBefore(context.today, 3)
-  const parties = partyByCode(context)
+  const { threeYearsAgo, parties } = derived(context)
   for (const job of expert.employments) {
     const party = parties.get(job.creditCode)
     if (!party || (job.toDate !== null && job.toDate < threeYearsAgo)) continue
@@ -66,7 +81,7 @@ export const employedByParty: RecusalRule = (expert, context) => {
 
 /** A declared relation (relative, shareholding, …) with a party. */
 export const relatedToParty: RecusalRule = (expert, context) => {
-  const parties = partyByCode(context)
+  const { parties } = derived(context)
   for (const relation of expert.relations) {
     const party = parties.get(relation.creditCode)
     if (party && relation.endedAt === null) return { rule: 'related_to_party', detail: `declared a ${relation.kind} relation with the ${party.role} ${party.name}` }
@@ -89,14 +104,14 @@ export const penalisedOrSuspended: RecusalRule = (expert, context) => {
 
 /** Called to a committee of the same tenderer within the configured period before this evaluation. */
 export const sameTendererRecently: RecusalRule = (expert, context) => {
-  const since = addCalendarDays(context.evaluationDate, -context.sameTendererDays)
+  const since = derived(context).sameTendererSince
   const earlier = expert.servedFor.find((row) => row.tendererCreditCode === context.tendererCreditCode && row.evaluationDate >= since && row.evaluationDate <= context.evaluationDate)
   return earlier ? { rule: 'same_tenderer_recently', detail: `called for the same tenderer for an evaluation on ${earlier.evaluationDate} (within ${context.sameTendererDays} days)` } : null
 }
 
 /** Already called to as many committees as the annual cap allows in the evaluation's year. */
 export const annualCapReached: RecusalRule = (expert, context) => {
-  const year = context.evaluationDate.slice(0, 4)
+  const { year } = derived(context)
   const count = expert.servedFor.filter((row) => row.evaluationDate.startsWith(year)).length
   return count >= context.annualCap ? { rule: 'annual_cap_reached', detail: `called to ${count} committees in ${year}; the cap is ${context.annualCap}` } : null
 }

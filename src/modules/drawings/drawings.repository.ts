@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, ne, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gte, inArray, isNull, lte, ne, or, sql, type SQL } from 'drizzle-orm'
 import {
   drawingSnapshots, drawings, drawnExperts, expertEmployments, expertPenalties, expertRelations, expertSpecialties, experts, expertUnavailability, projects, specialties, tenders
 } from '../../../schema/index.ts'
@@ -53,63 +53,125 @@ export async function specialtiesByCode (db: Queryable, codes: string[]): Promis
   return new Map(rows.map((row) => [row.code, row]))
 }
 
-export interface PoolExpert extends ExpertFacts {
+/** A qualified expert with the facts the rules read. */
+export interface PoolCandidate extends ExpertFacts {
+  specialtyCodes: string[]
+}
+
+export interface PoolExpert extends PoolCandidate {
   accountId: string
   code: string
   fullName: string
-  specialtyCodes: string[]
+}
+
+/** What a drawing's recusal rules can act on, so the pool is read with only the facts that can matter. */
+export interface PoolScope {
+  /** credit codes of the tenderer, the agency and (once known) the bidders */
+  partyCodes: string[]
+  supervisingDepartmentId: string | null
+  /** the day the draw runs and the evaluation day (Asia/Shanghai) */
+  today: string
+  evaluationDate: string
+  /** the earliest evaluation day a call to an earlier committee can count from (same tenderer, annual cap) */
+  calledSince: string
 }
 
 /**
  * Every active expert qualified in one of the specialties, with the dated facts the recusal
- * rules read. Committees the expert was called to count while their drawing stands (drawn or
- * published) and the expert was invited or confirmed.
+ * rules could act on for this drawing: employment with a party ended within three years (a day's
+ * margin) or still running, or with the supervising department; relations with a party still in
+ * force; penalties not over by the draw day; unavailability covering the evaluation day; calls to
+ * other committees since `calledSince` (invited or confirmed, their drawing drawn or published).
+ * Any other fact could not exclude anyone from this drawing (drawings.recusal.rules.ts), so a
+ * pool of 100,000 reads its candidates and a few hundred facts instead of every history; the
+ * drawing tests compare the rules' verdicts on these facts with those on the whole histories.
  */
-export async function poolOf (db: Queryable, drawingId: string, specialtyCodes: string[]): Promise<PoolExpert[]> {
+export async function poolOf (db: Queryable, drawingId: string, specialtyCodes: string[], scope: PoolScope): Promise<PoolCandidate[]> {
   if (specialtyCodes.length === 0) return []
-  const qualified = await db.select({ expertId: expertSpecialties.expertId, specialtyCode: expertSpecialties.specialtyCode })
-    .from(expertSpecialties).innerJoin(experts, eq(experts.id, expertSpecialties.expertId))
-    .where(and(inArray(expertSpecialties.specialtyCode, specialtyCodes), eq(experts.status, 'active')))
-  return factsOf(db, drawingId, [...new Set(qualified.map((row) => row.expertId))], qualified)
+  const candidates = db.select({ id: expertSpecialties.expertId }).from(expertSpecialties).where(inArray(expertSpecialties.specialtyCode, specialtyCodes))
+  const parties = scope.partyCodes.length > 0 ? scope.partyCodes : ['']
+  const [qualified, jobs, relations, penalties, unavailable, called] = await Promise.all([
+    // one narrow row per qualification: names are read later for the few experts a page or the list shows
+    db.select({ expertId: expertSpecialties.expertId, specialtyCode: expertSpecialties.specialtyCode, regionCode: experts.regionCode })
+      .from(expertSpecialties).innerJoin(experts, eq(experts.id, expertSpecialties.expertId))
+      .where(and(inArray(expertSpecialties.specialtyCode, specialtyCodes), eq(experts.status, 'active'))),
+    db.select().from(expertEmployments).where(and(inArray(expertEmployments.expertId, candidates), or(
+      and(inArray(expertEmployments.creditCode, parties), or(isNull(expertEmployments.toDate), gte(expertEmployments.toDate, sql`${scope.today}::date - interval '3 years 1 day'`))),
+      scope.supervisingDepartmentId ? eq(expertEmployments.departmentId, scope.supervisingDepartmentId) : undefined
+    ))),
+    db.select().from(expertRelations).where(and(inArray(expertRelations.expertId, candidates), inArray(expertRelations.creditCode, parties), isNull(expertRelations.endedAt))),
+    db.select().from(expertPenalties).where(and(inArray(expertPenalties.expertId, candidates), lte(expertPenalties.fromDate, scope.today), or(isNull(expertPenalties.toDate), gte(expertPenalties.toDate, scope.today)))),
+    db.select().from(expertUnavailability).where(and(inArray(expertUnavailability.expertId, candidates), lte(expertUnavailability.fromDate, scope.evaluationDate), gte(expertUnavailability.toDate, scope.evaluationDate))),
+    calledOf(db, drawingId, and(inArray(drawnExperts.expertId, candidates), gte(drawings.evaluationAt, sql`(${scope.calledSince}::date - 1)::timestamptz`)))
+  ])
+  const people = new Map<string, { id: string, regionCode: string, specialtyCodes: string[] }>()
+  for (const row of qualified) {
+    const person = people.get(row.expertId)
+    if (person) person.specialtyCodes.push(row.specialtyCode)
+    else people.set(row.expertId, { id: row.expertId, regionCode: row.regionCode, specialtyCodes: [row.specialtyCode] })
+  }
+  return assemble([...people.values()], jobs, relations, penalties, unavailable, called)
 }
 
-/**
- * The facts of given experts (the recheck at the deadline), with the specialties among `qualified`;
- * the committees they were called to are other drawings' (this one's call is not a fact against them).
- */
-export async function factsOf (db: Queryable, drawingId: string, expertIds: string[], qualified: Array<{ expertId: string, specialtyCode: string }> = []): Promise<PoolExpert[]> {
+/** Calls of experts to other drawings' committees (this drawing's own call is not a fact against them). */
+function calledOf (db: Queryable, drawingId: string, condition: SQL | undefined) {
+  return db.select({ expertId: drawnExperts.expertId, tendererCreditCode: projects.tendererCreditCode, evaluationAt: drawings.evaluationAt })
+    .from(drawnExperts)
+    .innerJoin(drawings, eq(drawings.id, drawnExperts.drawingId))
+    .innerJoin(tenders, eq(tenders.id, drawings.tenderId))
+    .innerJoin(projects, eq(projects.id, tenders.projectId))
+    .where(and(condition, ne(drawnExperts.drawingId, drawingId), inArray(drawnExperts.state, ['invited', 'confirmed']), inArray(drawings.state, ['drawn', 'published'])))
+}
+
+/** Every dated fact of given experts (the recheck at the deadline), whole histories. */
+export async function factsOf (db: Queryable, drawingId: string, expertIds: string[]): Promise<PoolExpert[]> {
   if (expertIds.length === 0) return []
-  const [people, jobs, relations, penalties, unavailable, served] = await Promise.all([
-    db.select().from(experts).where(inArray(experts.id, expertIds)),
+  const [people, jobs, relations, penalties, unavailable, called] = await Promise.all([
+    db.select({
+      id: experts.id,
+      accountId: experts.accountId,
+      code: experts.code,
+      fullName: experts.fullName,
+      regionCode: experts.regionCode,
+      specialtyCodes: sql<string[]>`array(select ${expertSpecialties.specialtyCode} from ${expertSpecialties} where ${expertSpecialties.expertId} = ${experts.id} order by 1)`
+    }).from(experts).where(inArray(experts.id, expertIds)),
     db.select().from(expertEmployments).where(inArray(expertEmployments.expertId, expertIds)),
     db.select().from(expertRelations).where(inArray(expertRelations.expertId, expertIds)),
     db.select().from(expertPenalties).where(inArray(expertPenalties.expertId, expertIds)),
     db.select().from(expertUnavailability).where(inArray(expertUnavailability.expertId, expertIds)),
-    db.select({ expertId: drawnExperts.expertId, tendererCreditCode: projects.tendererCreditCode, evaluationAt: drawings.evaluationAt })
-      .from(drawnExperts)
-      .innerJoin(drawings, eq(drawings.id, drawnExperts.drawingId))
-      .innerJoin(tenders, eq(tenders.id, drawings.tenderId))
-      .innerJoin(projects, eq(projects.id, tenders.projectId))
-      .where(and(inArray(drawnExperts.expertId, expertIds), ne(drawnExperts.drawingId, drawingId), inArray(drawnExperts.state, ['invited', 'confirmed']), inArray(drawings.state, ['drawn', 'published'])))
+    calledOf(db, drawingId, inArray(drawnExperts.expertId, expertIds))
   ])
+  return assemble(people, jobs, relations, penalties, unavailable, called)
+}
+
+type FactRows<P> = [
+  people: P[],
+  jobs: Array<typeof expertEmployments.$inferSelect>,
+  relations: Array<typeof expertRelations.$inferSelect>,
+  penalties: Array<typeof expertPenalties.$inferSelect>,
+  unavailable: Array<typeof expertUnavailability.$inferSelect>,
+  called: Array<{ expertId: string, tendererCreditCode: string, evaluationAt: Date }>
+]
+
+function assemble<P extends { id: string, regionCode: string, specialtyCodes: string[] }> (...[people, jobs, relations, penalties, unavailable, called]: FactRows<P>): Array<Omit<P, 'id'> & PoolCandidate> {
   const group = <T extends { expertId: string }>(rows: T[]) => {
     const map = new Map<string, T[]>()
-    for (const row of rows) map.set(row.expertId, [...map.get(row.expertId) ?? [], row])
+    for (const row of rows) {
+      const list = map.get(row.expertId)
+      if (list) list.push(row)
+      else map.set(row.expertId, [row])
+    }
     return map
   }
-  const [byJob, byRelation, byPenalty, byUnavailable, byServed, bySpecialty] = [group(jobs), group(relations), group(penalties), group(unavailable), group(served), group(qualified)]
-  return people.map((person) => ({
-    expertId: person.id,
-    accountId: person.accountId,
-    code: person.code,
-    fullName: person.fullName,
-    regionCode: person.regionCode,
-    specialtyCodes: (bySpecialty.get(person.id) ?? []).map((row) => row.specialtyCode),
-    employments: (byJob.get(person.id) ?? []).map(({ organisationName, creditCode, departmentId, fromDate, toDate }) => ({ organisationName, creditCode, departmentId, fromDate, toDate })),
-    relations: (byRelation.get(person.id) ?? []).map(({ kind, organisationName, creditCode, endedAt }) => ({ kind, organisationName, creditCode, endedAt })),
-    penalties: (byPenalty.get(person.id) ?? []).map(({ kind, reason, fromDate, toDate }) => ({ kind, reason, fromDate, toDate })),
-    unavailability: (byUnavailable.get(person.id) ?? []).map(({ fromDate, toDate }) => ({ fromDate, toDate })),
-    servedFor: (byServed.get(person.id) ?? []).map((row) => ({ tendererCreditCode: row.tendererCreditCode, evaluationDate: shanghaiDate(row.evaluationAt) }))
+  const [byJob, byRelation, byPenalty, byUnavailable, byCall] = [group(jobs), group(relations), group(penalties), group(unavailable), group(called)]
+  return people.map(({ id, ...person }) => ({
+    ...person as Omit<P, 'id'>,
+    expertId: id,
+    employments: (byJob.get(id) ?? []).map(({ organisationName, creditCode, departmentId, fromDate, toDate }) => ({ organisationName, creditCode, departmentId, fromDate, toDate })),
+    relations: (byRelation.get(id) ?? []).map(({ kind, organisationName, creditCode, endedAt }) => ({ kind, organisationName, creditCode, endedAt })),
+    penalties: (byPenalty.get(id) ?? []).map(({ kind, reason, fromDate, toDate }) => ({ kind, reason, fromDate, toDate })),
+    unavailability: (byUnavailable.get(id) ?? []).map(({ fromDate, toDate }) => ({ fromDate, toDate })),
+    servedFor: (byCall.get(id) ?? []).map((row) => ({ tendererCreditCode: row.tendererCreditCode, evaluationDate: shanghaiDate(row.evaluationAt) }))
   }))
 }
 
