@@ -140,5 +140,10 @@ export const BIDDER_RULES: readonly RecusalRule[] = [employedByParty, relatedToP
 
 /** Every reason the expert is excluded (empty: eligible). */
 export function exclusionsOf (expert: ExpertFacts, context: RecusalContext, rules: readonly RecusalRule[] = RECUSAL_RULES): Exclusion[] {
-  return rules.map((rule) => rule(expert, context)).filter((found): found is Exclusion => found !== null)
+  const found: Exclusion[] = []
+  for (const rule of rules) {
+    const exclusion = rule(expert, context)
+    if (exclusion) found.push(exclusion)
+  }
+  return found
 }

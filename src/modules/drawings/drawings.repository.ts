@@ -164,16 +164,21 @@ function assemble<P extends { id: string, regionCode: string, specialtyCodes: st
     return map
   }
   const [byJob, byRelation, byPenalty, byUnavailable, byCall] = [group(jobs), group(relations), group(penalties), group(unavailable), group(called)]
+  // most candidates have no fact at all: they share the empty lists instead of allocating five each
+  const none = <T>(rows: T[] | undefined, pick: (row: T) => unknown) => (rows ? rows.map(pick) : NONE)
   return people.map(({ id, ...person }) => ({
     ...person as Omit<P, 'id'>,
     expertId: id,
-    employments: (byJob.get(id) ?? []).map(({ organisationName, creditCode, departmentId, fromDate, toDate }) => ({ organisationName, creditCode, departmentId, fromDate, toDate })),
-    relations: (byRelation.get(id) ?? []).map(({ kind, organisationName, creditCode, endedAt }) => ({ kind, organisationName, creditCode, endedAt })),
-    penalties: (byPenalty.get(id) ?? []).map(({ kind, reason, fromDate, toDate }) => ({ kind, reason, fromDate, toDate })),
-    unavailability: (byUnavailable.get(id) ?? []).map(({ fromDate, toDate }) => ({ fromDate, toDate })),
-    servedFor: (byCall.get(id) ?? []).map((row) => ({ tendererCreditCode: row.tendererCreditCode, evaluationDate: shanghaiDate(row.evaluationAt) }))
+    employments: none(byJob.get(id), ({ organisationName, creditCode, departmentId, fromDate, toDate }) => ({ organisationName, creditCode, departmentId, fromDate, toDate })) as ExpertFacts['employments'],
+    relations: none(byRelation.get(id), ({ kind, organisationName, creditCode, endedAt }) => ({ kind, organisationName, creditCode, endedAt })) as ExpertFacts['relations'],
+    penalties: none(byPenalty.get(id), ({ kind, reason, fromDate, toDate }) => ({ kind, reason, fromDate, toDate })) as ExpertFacts['penalties'],
+    unavailability: none(byUnavailable.get(id), ({ fromDate, toDate }) => ({ fromDate, toDate })) as ExpertFacts['unavailability'],
+    servedFor: none(byCall.get(id), (row) => ({ tendererCreditCode: row.tendererCreditCode, evaluationDate: shanghaiDate(row.evaluationAt) })) as ExpertFacts['servedFor']
   }))
 }
+
+/** The shared empty list of facts (frozen: nobody may add to it). */
+const NONE: never[] = Object.freeze([]) as unknown as never[]
 
 export async function insertSnapshots (db: Queryable, rows: Array<typeof drawingSnapshots.$inferInsert>): Promise<void> {
   if (rows.length > 0) await db.insert(drawingSnapshots).values(rows)
