@@ -3,7 +3,7 @@ import {
   drawingSnapshots, drawings, drawnExperts, expertEmployments, expertPenalties, expertRelations, expertSpecialties, experts, expertUnavailability, projects, specialties, tenders
 } from '../../../schema/index.ts'
 import { shanghaiDate } from '../../lib/working-days.ts'
-import type { Queryable } from '../../plugins/db.ts'
+import { driverOf, type Queryable } from '../../plugins/db.ts'
 import type { ExpertFacts } from './drawings.recusal.rules.ts'
 
 export type DrawingRow = typeof drawings.$inferSelect
@@ -91,10 +91,11 @@ export async function poolOf (db: Queryable, drawingId: string, specialtyCodes: 
   const candidates = db.select({ id: expertSpecialties.expertId }).from(expertSpecialties).where(inArray(expertSpecialties.specialtyCode, specialtyCodes))
   const parties = scope.partyCodes.length > 0 ? scope.partyCodes : ['']
   const [qualified, jobs, relations, penalties, unavailable, called] = await Promise.all([
-    // one narrow row per qualification: names are read later for the few experts a page or the list shows
-    db.select({ expertId: expertSpecialties.expertId, specialtyCode: expertSpecialties.specialtyCode, regionCode: experts.regionCode })
-      .from(expertSpecialties).innerJoin(experts, eq(experts.id, expertSpecialties.expertId))
-      .where(and(inArray(expertSpecialties.specialtyCode, specialtyCodes), eq(experts.status, 'active'))),
+    // one narrow row per qualification, as plain arrays (tens of thousands: mapping each row to an
+    // object was most of the read); names are read later for the few experts a page or the list shows
+    ('$client' in db ? db.$client : driverOf(db))`
+      select s.expert_id, s.specialty_code, e.region_code from expert_specialties s join experts e on e.id = s.expert_id
+      where s.specialty_code = any(${specialtyCodes}::text[]) and e.status = 'active'`.values(),
     db.select().from(expertEmployments).where(and(inArray(expertEmployments.expertId, candidates), or(
       and(inArray(expertEmployments.creditCode, parties), or(isNull(expertEmployments.toDate), gte(expertEmployments.toDate, sql`${scope.today}::date - interval '3 years 1 day'`))),
       scope.supervisingDepartmentId ? eq(expertEmployments.departmentId, scope.supervisingDepartmentId) : undefined
@@ -105,10 +106,10 @@ export async function poolOf (db: Queryable, drawingId: string, specialtyCodes: 
     calledOf(db, drawingId, and(inArray(drawnExperts.expertId, candidates), gte(drawings.evaluationAt, sql`(${scope.calledSince}::date - 1)::timestamptz`)))
   ])
   const people = new Map<string, { id: string, regionCode: string, specialtyCodes: string[] }>()
-  for (const row of qualified) {
-    const person = people.get(row.expertId)
-    if (person) person.specialtyCodes.push(row.specialtyCode)
-    else people.set(row.expertId, { id: row.expertId, regionCode: row.regionCode, specialtyCodes: [row.specialtyCode] })
+  for (const [expertId, specialtyCode, regionCode] of qualified as unknown as Array<[string, string, string]>) {
+    const person = people.get(expertId)
+    if (person) person.specialtyCodes.push(specialtyCode)
+    else people.set(expertId, { id: expertId, regionCode, specialtyCodes: [specialtyCode] })
   }
   return assemble([...people.values()], jobs, relations, penalties, unavailable, called)
 }
