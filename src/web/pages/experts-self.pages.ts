@@ -59,9 +59,9 @@ export const expertsSelfPages: FastifyPluginAsyncTypebox = async (app) => {
     try {
       return await showProfile(request, reply, { done: request.query.done })
     } catch (error) {
-      // an account given the expert role before the hall made its profile: say so, in words
+      // an account given the expert role before the hall made its profile: an ordinary state of a
+      // new expert (the page is theirs; nothing is missing from the address), said in words
       if ((error as { code?: string }).code !== 'EXPERT_PROFILE_NOT_FOUND') throw error
-      reply.code(404)
       return renderPage(request, reply, 'error', { titleKey: 'experts.profile.title', message: pageContext(request).t('errors.EXPERT_PROFILE_NOT_FOUND') })
     }
   })
