@@ -105,13 +105,13 @@ export async function poolOf (db: Queryable, drawingId: string, specialtyCodes: 
     db.select().from(expertUnavailability).where(and(inArray(expertUnavailability.expertId, candidates), lte(expertUnavailability.fromDate, scope.evaluationDate), gte(expertUnavailability.toDate, scope.evaluationDate))),
     calledOf(db, drawingId, and(inArray(drawnExperts.expertId, candidates), gte(drawings.evaluationAt, sql`(${scope.calledSince}::date - 1)::timestamptz`)))
   ])
-  const people = new Map<string, { id: string, regionCode: string, specialtyCodes: string[] }>()
+  const people = new Map<string, PoolCandidate>()
   for (const [expertId, specialtyCode, regionCode] of qualified as unknown as Array<[string, string, string]>) {
     const person = people.get(expertId)
     if (person) person.specialtyCodes.push(specialtyCode)
-    else people.set(expertId, { id: expertId, regionCode, specialtyCodes: [specialtyCode] })
+    else people.set(expertId, withoutFacts({ expertId, regionCode, specialtyCodes: [specialtyCode] }))
   }
-  return assemble([...people.values()], jobs, relations, penalties, unavailable, called)
+  return attachFacts(people, [jobs, relations, penalties, unavailable, called])
 }
 
 /** Calls of experts to other drawings' committees (this drawing's own call is not a fact against them). */
@@ -127,9 +127,9 @@ function calledOf (db: Queryable, drawingId: string, condition: SQL | undefined)
 /** Every dated fact of given experts (the recheck at the deadline), whole histories. */
 export async function factsOf (db: Queryable, drawingId: string, expertIds: string[]): Promise<PoolExpert[]> {
   if (expertIds.length === 0) return []
-  const [people, jobs, relations, penalties, unavailable, called] = await Promise.all([
+  const [people, ...facts] = await Promise.all([
     db.select({
-      id: experts.id,
+      expertId: experts.id,
       accountId: experts.accountId,
       code: experts.code,
       fullName: experts.fullName,
@@ -142,11 +142,17 @@ export async function factsOf (db: Queryable, drawingId: string, expertIds: stri
     db.select().from(expertUnavailability).where(inArray(expertUnavailability.expertId, expertIds)),
     calledOf(db, drawingId, inArray(drawnExperts.expertId, expertIds))
   ])
-  return assemble(people, jobs, relations, penalties, unavailable, called)
+  return attachFacts(new Map(people.map((person) => [person.expertId, withoutFacts(person)])), facts)
 }
 
-type FactRows<P> = [
-  people: P[],
+/** The shared empty list of facts (frozen: nobody may add to it); most candidates have no fact at all. */
+const NONE: never[] = Object.freeze([]) as unknown as never[]
+
+function withoutFacts<P extends { expertId: string, regionCode: string, specialtyCodes: string[] }> (person: P): P & PoolCandidate {
+  return { ...person, employments: NONE, relations: NONE, penalties: NONE, unavailability: NONE, servedFor: NONE }
+}
+
+type FactRows = [
   jobs: Array<typeof expertEmployments.$inferSelect>,
   relations: Array<typeof expertRelations.$inferSelect>,
   penalties: Array<typeof expertPenalties.$inferSelect>,
@@ -154,32 +160,24 @@ type FactRows<P> = [
   called: Array<{ expertId: string, tendererCreditCode: string, evaluationAt: Date }>
 ]
 
-function assemble<P extends { id: string, regionCode: string, specialtyCodes: string[] }> (...[people, jobs, relations, penalties, unavailable, called]: FactRows<P>): Array<Omit<P, 'id'> & PoolCandidate> {
-  const group = <T extends { expertId: string }>(rows: T[]) => {
-    const map = new Map<string, T[]>()
-    for (const row of rows) {
-      const list = map.get(row.expertId)
-      if (list) list.push(row)
-      else map.set(row.expertId, [row])
-    }
-    return map
+/**
+ * Files each fact under its expert: one object per candidate and a list only where a fact is,
+ * since a pool of tens of thousands has facts for a few hundred.
+ */
+function attachFacts<E extends PoolCandidate> (people: Map<string, E>, [jobs, relations, penalties, unavailable, called]: FactRows): E[] {
+  function add<K extends Exclude<keyof ExpertFacts, 'expertId' | 'regionCode'>> (expertId: string, key: K, fact: ExpertFacts[K][number]) {
+    const person = people.get(expertId)
+    if (!person) return
+    if (person[key] === NONE) person[key] = [] as unknown as E[K]
+    ;(person[key] as Array<ExpertFacts[K][number]>).push(fact)
   }
-  const [byJob, byRelation, byPenalty, byUnavailable, byCall] = [group(jobs), group(relations), group(penalties), group(unavailable), group(called)]
-  // most candidates have no fact at all: they share the empty lists instead of allocating five each
-  const none = <T>(rows: T[] | undefined, pick: (row: T) => unknown) => (rows ? rows.map(pick) : NONE)
-  return people.map(({ id, ...person }) => ({
-    ...person as Omit<P, 'id'>,
-    expertId: id,
-    employments: none(byJob.get(id), ({ organisationName, creditCode, departmentId, fromDate, toDate }) => ({ organisationName, creditCode, departmentId, fromDate, toDate })) as ExpertFacts['employments'],
-    relations: none(byRelation.get(id), ({ kind, organisationName, creditCode, endedAt }) => ({ kind, organisationName, creditCode, endedAt })) as ExpertFacts['relations'],
-    penalties: none(byPenalty.get(id), ({ kind, reason, fromDate, toDate }) => ({ kind, reason, fromDate, toDate })) as ExpertFacts['penalties'],
-    unavailability: none(byUnavailable.get(id), ({ fromDate, toDate }) => ({ fromDate, toDate })) as ExpertFacts['unavailability'],
-    servedFor: none(byCall.get(id), (row) => ({ tendererCreditCode: row.tendererCreditCode, evaluationDate: shanghaiDate(row.evaluationAt) })) as ExpertFacts['servedFor']
-  }))
+  for (const { expertId, organisationName, creditCode, departmentId, fromDate, toDate } of jobs) add(expertId, 'employments', { organisationName, creditCode, departmentId, fromDate, toDate })
+  for (const { expertId, kind, organisationName, creditCode, endedAt } of relations) add(expertId, 'relations', { kind, organisationName, creditCode, endedAt })
+  for (const { expertId, kind, reason, fromDate, toDate } of penalties) add(expertId, 'penalties', { kind, reason, fromDate, toDate })
+  for (const { expertId, fromDate, toDate } of unavailable) add(expertId, 'unavailability', { fromDate, toDate })
+  for (const { expertId, tendererCreditCode, evaluationAt } of called) add(expertId, 'servedFor', { tendererCreditCode, evaluationDate: shanghaiDate(evaluationAt) })
+  return [...people.values()]
 }
-
-/** The shared empty list of facts (frozen: nobody may add to it). */
-const NONE: never[] = Object.freeze([]) as unknown as never[]
 
 export async function insertSnapshots (db: Queryable, rows: Array<typeof drawingSnapshots.$inferInsert>): Promise<void> {
   if (rows.length > 0) await db.insert(drawingSnapshots).values(rows)
