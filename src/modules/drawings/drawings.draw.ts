@@ -84,24 +84,38 @@ export function createDrawingDraw (deps: DrawDeps) {
     const key = masterKey.derive(`drawing-pseudonyms:${drawing.id}`)
     const named = pseudonymsOf(key, experts.map((expert) => expert.expertId))
     key.fill(0)
-    const pseudonyms = new Map(experts.map((expert, index) => [expert.expertId, named[index]!]))
+    // each expert judged once, however many lines they qualify for; one pass per line sorts them out
+    const verdicts = experts.map((expert) => exclusionsOf(expert, context))
+    const eligibleNames: string[][] = []
     const lines: PoolLine[] = request.lines.map((line, index) => {
-      const qualified = experts.filter((expert) => expert.specialtyCodes.includes(line.specialtyCode))
-      const judged = qualified.map((expert) => ({ expert, rules: exclusionsOf(expert, context) }))
-      return {
-        line: index,
-        specialtyCode: line.specialtyCode,
-        qualified,
-        eligible: judged.filter((entry) => entry.rules.length === 0).map((entry) => entry.expert),
-        excluded: judged.filter((entry) => entry.rules.length > 0)
-      }
+      const entry: PoolLine = { line: index, specialtyCode: line.specialtyCode, qualified: [], eligible: [], excluded: [] }
+      const names: string[] = []
+      experts.forEach((expert, at) => {
+        if (!expert.specialtyCodes.includes(line.specialtyCode)) return
+        entry.qualified.push(expert)
+        const rules = verdicts[at]!
+        if (rules.length > 0) {
+          entry.excluded.push({ expert, rules })
+        } else {
+          entry.eligible.push(expert)
+          names.push(named[at]!)
+        }
+      })
+      eligibleNames.push(names)
+      return entry
     })
     const snapshot: DrawingSnapshot = normaliseSnapshot({
       format: SNAPSHOT_FORMAT,
       drawingId: drawing.id,
-      lines: request.lines.map((line, index) => ({ ...line, line: index, eligible: lines[index]!.eligible.map((expert) => pseudonyms.get(expert.expertId)!) }))
+      lines: request.lines.map((line, index) => ({ ...line, line: index, eligible: eligibleNames[index]! }))
     })
-    return { lines, snapshot, pseudonyms, experts }
+    /** The experts behind given pseudonyms (the drawn), without a map of the whole pool. */
+    const expertsNamed = (wanted: ReadonlySet<string>) => {
+      const found = new Map<string, string>()
+      named.forEach((pseudonym, at) => { if (wanted.has(pseudonym)) found.set(pseudonym, experts[at]!.expertId) })
+      return found
+    }
+    return { lines, snapshot, expertsNamed }
   }
 
   async function draw (actor: Actor, drawingId: string, nonce: string) {
@@ -134,8 +148,7 @@ export function createDrawingDraw (deps: DrawDeps) {
       const secret = masterKey.open(drawing.secretSealed!, secretPurpose(drawingId))
       const drawn = drawCommittee(seedOf(secret, nonce, drawingContext(drawingId)), pool.snapshot)
       secret.fill(0)
-      const chosen = new Set(drawn.flatMap((line) => [...line.members, ...line.reserves]))
-      const byPseudonym = new Map([...pool.pseudonyms].filter(([, pseudonym]) => chosen.has(pseudonym)).map(([expertId, pseudonym]) => [pseudonym, expertId]))
+      const byPseudonym = pool.expertsNamed(new Set(drawn.flatMap((line) => [...line.members, ...line.reserves])))
       const request = requestOf(drawing)
       const rows = drawn.flatMap((line) => [...line.members, ...line.reserves].map((pseudonym, position) => ({
         drawingId,

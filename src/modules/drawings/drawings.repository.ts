@@ -109,7 +109,7 @@ export async function poolOf (db: Queryable, drawingId: string, specialtyCodes: 
   for (const [expertId, specialtyCode, regionCode] of qualified as unknown as Array<[string, string, string]>) {
     const person = people.get(expertId)
     if (person) person.specialtyCodes.push(specialtyCode)
-    else people.set(expertId, withoutFacts({ expertId, regionCode, specialtyCodes: [specialtyCode] }))
+    else people.set(expertId, { expertId, regionCode, specialtyCodes: [specialtyCode], employments: NONE, relations: NONE, penalties: NONE, unavailability: NONE, servedFor: NONE })
   }
   return attachFacts(people, [jobs, relations, penalties, unavailable, called])
 }
