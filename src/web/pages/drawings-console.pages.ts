@@ -132,29 +132,44 @@ export const drawingsConsolePages: FastifyPluginAsyncTypebox<{ production: boole
 
   // the hall: approve, refuse, cancel, publish ------------------------------------------------------
 
-  const Approve = StrictObject({ ...ConfirmField })
-  app.post('/hall/drawings/:id/approve', { config: { policy: 'drawings.operate' }, schema: { params: Params, body: Approve } }, async (request, reply) => {
-    const { id } = request.params
-    const { t, time } = pageContext(request)
-    try {
-      if (!isConfirmed(request.body)) {
-        const drawing = await drawings.getDrawing(actorOf(request).principal, id)
-        return showConfirmation(request, reply, {
-          title: t('drawings.approve.title'),
-          facts: [...factsOf(t, time, drawing), [t('drawings.drawFrom'), time(drawing.drawFrom)]],
-          consequences: [t('drawings.approve.commit'), t('drawings.approve.when', { from: time(drawing.drawFrom) }), t('drawings.approve.final')],
-          action: `/hall/drawings/${id}/approve`,
-          fields: {},
-          confirmLabel: t('drawings.approve.button'),
-          backHref: `/hall/drawings/${id}`
-        })
-      }
-      await drawings.approve(actorOf(request), id)
-      return reply.redirect(`/hall/drawings/${id}?done=approved`)
-    } catch (error) {
-      return refused(request, reply, id, 'operator', error, 'approve')
+  // approving commits the server to its secret; publishing reveals the list and the secret: both bind, both confirmed
+  const Confirmed = StrictObject({ ...ConfirmField })
+  const binding = {
+    approve: {
+      done: 'approved',
+      facts: (drawing: DrawingView, t: Translate, time: (at: string) => string): Array<[string, string]> => [[t('drawings.drawFrom'), time(drawing.drawFrom)]],
+      consequences: (drawing: DrawingView, t: Translate, time: (at: string) => string) => [t('drawings.approve.commit'), t('drawings.approve.when', { from: time(drawing.drawFrom) }), t('drawings.approve.final')]
+    },
+    publish: {
+      done: 'published',
+      facts: (): Array<[string, string]> => [],
+      consequences: (_drawing: DrawingView, t: Translate) => [t('drawings.publish.names'), t('drawings.publish.secret'), t('drawings.publish.final')]
     }
-  })
+  } as const
+  for (const action of ['approve', 'publish'] as const) {
+    app.post(`/hall/drawings/:id/${action}`, { config: { policy: 'drawings.operate' }, schema: { params: Params, body: Confirmed } }, async (request, reply) => {
+      const { id } = request.params
+      const { t, time } = pageContext(request)
+      try {
+        if (!isConfirmed(request.body)) {
+          const drawing = await drawings.getDrawing(actorOf(request).principal, id)
+          return showConfirmation(request, reply, {
+            title: t(`drawings.${action}.title`),
+            facts: [...factsOf(t, time, drawing), ...binding[action].facts(drawing, t, time)],
+            consequences: binding[action].consequences(drawing, t, time),
+            action: `/hall/drawings/${id}/${action}`,
+            fields: {},
+            confirmLabel: t(`drawings.${action}.button`),
+            backHref: `/hall/drawings/${id}`
+          })
+        }
+        await drawings[action](actorOf(request), id)
+        return reply.redirect(`/hall/drawings/${id}?done=${binding[action].done}`)
+      } catch (error) {
+        return refused(request, reply, id, 'operator', error, action)
+      }
+    })
+  }
 
   const WithReason = StrictObject({ reason: Text(2000), ...ConfirmField })
   for (const action of ['refuse', 'cancel'] as const) {
@@ -184,29 +199,6 @@ export const drawingsConsolePages: FastifyPluginAsyncTypebox<{ production: boole
       }
     })
   }
-
-  app.post('/hall/drawings/:id/publish', { config: { policy: 'drawings.operate' }, schema: { params: Params, body: Approve } }, async (request, reply) => {
-    const { id } = request.params
-    const { t, time } = pageContext(request)
-    try {
-      if (!isConfirmed(request.body)) {
-        const drawing = await drawings.getDrawing(actorOf(request).principal, id)
-        return showConfirmation(request, reply, {
-          title: t('drawings.publish.title'),
-          facts: factsOf(t, time, drawing),
-          consequences: [t('drawings.publish.names'), t('drawings.publish.secret'), t('drawings.publish.final')],
-          action: `/hall/drawings/${id}/publish`,
-          fields: {},
-          confirmLabel: t('drawings.publish.button'),
-          backHref: `/hall/drawings/${id}`
-        })
-      }
-      await drawings.publish(actorOf(request), id)
-      return reply.redirect(`/hall/drawings/${id}?done=published`)
-    } catch (error) {
-      return refused(request, reply, id, 'operator', error, 'publish')
-    }
-  })
 
   // the supervisor: the nonce ---------------------------------------------------------------------------
 
