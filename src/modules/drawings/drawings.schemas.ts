@@ -11,7 +11,7 @@ const Side = Type.Enum(['technical', 'economic'], { description: 'technical or e
 const RegionPrefix = Type.String({ pattern: '^[0-9]{2,6}$', maxLength: 6, description: 'an administrative division code or its prefix (33: a province, 3301: a city, 330106: a county)' })
 const Reason = Type.String({ minLength: 1, maxLength: 500 })
 const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$', maxLength: 64 })
-const Pseudonym = Type.String({ pattern: '^[0-9a-f]{16}$', maxLength: 16, description: 'the expert\'s name in this drawing\'s published snapshot and list (HMAC under a key of this drawing)' })
+const Pseudonym = Type.String({ pattern: '^[0-9a-f]{16}$', maxLength: 16, description: 'the expert\'s name in this drawing\'s published snapshot and list (the expert id encrypted under a key of this drawing alone)' })
 
 export const RequestLineSchema = StrictObject({
   specialtyCode: SpecialtyCode,

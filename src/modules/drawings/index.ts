@@ -19,7 +19,7 @@
  *
  * Secrecy until publication: supervisors alone see names (the list, the exclusions and the
  * rooms' `*_names` events); the hall sees counts and confirmations; audit entries and public room
- * events name drawn experts by pseudonym (HMAC under a per-drawing key), never by account. An
+ * events name drawn experts by pseudonym (the expert id encrypted under a per-drawing key), never by account. An
  * invitation tells the expert the time, the place (or remote) and the specialty, not the tender:
  * knowing the tender is knowing whom to approach, and whose documents (and bidders, once public)
  * to look up before the evaluation; the evaluation itself tells them.
