@@ -38,7 +38,12 @@ export interface RecusalContext {
   regionsExclude: string[]
 }
 
-export interface Exclusion { rule: string, detail: string }
+/**
+ * Why a rule excluded an expert: `detail` in a sentence (the API's and the logs' words), and the
+ * same facts structured for pages to say in their own language: `wording` names the sentence's
+ * variant (a catalogue's `drawings.exclusionDetail.<wording>`), `facts` fills it in.
+ */
+export interface Exclusion { rule: string, detail: string, wording: string, facts: Record<string, string> }
 export type RecusalRule = (expert: ExpertFacts, context: RecusalContext) => Exclusion | null
 
 /** `date` moved back by whole years (29 February lands on 28 February). */
@@ -74,7 +79,9 @@ export const employedByParty: RecusalRule = (expert, context) => {
   for (const job of expert.employments) {
     const party = parties.get(job.creditCode)
     if (!party || (job.toDate !== null && job.toDate < threeYearsAgo)) continue
-    return { rule: 'employed_by_party', detail: job.toDate === null || job.toDate >= context.today ? `works for the ${party.role} ${party.name}` : `worked for the ${party.role} ${party.name} until ${job.toDate} (within 3 years)` }
+    const facts: Record<string, string> = { party: party.role, name: party.name }
+    if (job.toDate === null || job.toDate >= context.today) return { rule: 'employed_by_party', detail: `works for the ${party.role} ${party.name}`, wording: 'employed_by_party', facts }
+    return { rule: 'employed_by_party', detail: `worked for the ${party.role} ${party.name} until ${job.toDate} (within 3 years)`, wording: 'employed_by_party_until', facts: { ...facts, date: job.toDate } }
   }
   return null
 }
@@ -84,7 +91,9 @@ export const relatedToParty: RecusalRule = (expert, context) => {
   const { parties } = derived(context)
   for (const relation of expert.relations) {
     const party = parties.get(relation.creditCode)
-    if (party && relation.endedAt === null) return { rule: 'related_to_party', detail: `declared a ${relation.kind} relation with the ${party.role} ${party.name}` }
+    if (party && relation.endedAt === null) {
+      return { rule: 'related_to_party', detail: `declared a ${relation.kind} relation with the ${party.role} ${party.name}`, wording: 'related_to_party', facts: { kind: relation.kind, party: party.role, name: party.name } }
+    }
   }
   return null
 }
@@ -93,40 +102,56 @@ export const relatedToParty: RecusalRule = (expert, context) => {
 export const supervisingDepartmentStaff: RecusalRule = (expert, context) => {
   if (!context.supervisingDepartmentId) return null
   const job = expert.employments.find((row) => row.departmentId === context.supervisingDepartmentId && covers(row.fromDate, row.toDate, context.today))
-  return job ? { rule: 'supervising_department_staff', detail: `works for the supervising department (${job.organisationName})` } : null
+  return job ? { rule: 'supervising_department_staff', detail: `works for the supervising department (${job.organisationName})`, wording: 'supervising_department_staff', facts: { name: job.organisationName } } : null
 }
 
 /** Penalised or suspended on the day of the draw. */
 export const penalisedOrSuspended: RecusalRule = (expert, context) => {
   const penalty = expert.penalties.find((row) => covers(row.fromDate, row.toDate, context.today))
-  return penalty ? { rule: 'penalised_or_suspended', detail: `${penalty.kind} from ${penalty.fromDate}${penalty.toDate ? ` to ${penalty.toDate}` : ' until lifted'}: ${penalty.reason}` } : null
+  if (!penalty) return null
+  return {
+    rule: 'penalised_or_suspended',
+    detail: `${penalty.kind} from ${penalty.fromDate}${penalty.toDate ? ` to ${penalty.toDate}` : ' until lifted'}: ${penalty.reason}`,
+    wording: penalty.toDate ? 'penalised_or_suspended' : 'penalised_or_suspended_open',
+    facts: { kind: penalty.kind, from: penalty.fromDate, to: penalty.toDate ?? '', reason: penalty.reason }
+  }
 }
 
 /** Called to a committee of the same tenderer within the configured period before this evaluation. */
 export const sameTendererRecently: RecusalRule = (expert, context) => {
   const since = derived(context).sameTendererSince
   const earlier = expert.servedFor.find((row) => row.tendererCreditCode === context.tendererCreditCode && row.evaluationDate >= since && row.evaluationDate <= context.evaluationDate)
-  return earlier ? { rule: 'same_tenderer_recently', detail: `called for the same tenderer for an evaluation on ${earlier.evaluationDate} (within ${context.sameTendererDays} days)` } : null
+  return earlier
+    ? { rule: 'same_tenderer_recently', detail: `called for the same tenderer for an evaluation on ${earlier.evaluationDate} (within ${context.sameTendererDays} days)`, wording: 'same_tenderer_recently', facts: { date: earlier.evaluationDate, days: String(context.sameTendererDays) } }
+    : null
 }
 
 /** Already called to as many committees as the annual cap allows in the evaluation's year. */
 export const annualCapReached: RecusalRule = (expert, context) => {
   const { year } = derived(context)
   const count = expert.servedFor.filter((row) => row.evaluationDate.startsWith(year)).length
-  return count >= context.annualCap ? { rule: 'annual_cap_reached', detail: `called to ${count} committees in ${year}; the cap is ${context.annualCap}` } : null
+  return count >= context.annualCap
+    ? { rule: 'annual_cap_reached', detail: `called to ${count} committees in ${year}; the cap is ${context.annualCap}`, wording: 'annual_cap_reached', facts: { count: String(count), year, cap: String(context.annualCap) } }
+    : null
 }
 
 /** Declared unavailable on the evaluation date. */
 export const unavailableOnEvaluationDate: RecusalRule = (expert, context) => {
   const period = expert.unavailability.find((row) => covers(row.fromDate, row.toDate, context.evaluationDate))
-  return period ? { rule: 'unavailable_on_evaluation_date', detail: `unavailable from ${period.fromDate} to ${period.toDate}` } : null
+  return period ? { rule: 'unavailable_on_evaluation_date', detail: `unavailable from ${period.fromDate} to ${period.toDate}`, wording: 'unavailable_on_evaluation_date', facts: { from: period.fromDate, to: period.toDate } } : null
 }
 
 /** Outside the regions the request draws from (remote cross-region evaluation names them). */
 export const outsideRegions: RecusalRule = (expert, context) => {
   const matches = (prefix: string) => expert.regionCode.startsWith(prefix)
-  if (context.regionsExclude.some(matches)) return { rule: 'region_excluded', detail: `region ${expert.regionCode} is excluded` }
-  if (context.regionsInclude.length > 0 && !context.regionsInclude.some(matches)) return { rule: 'region_not_included', detail: `region ${expert.regionCode} is not among ${context.regionsInclude.join(', ')}` }
+  if (context.regionsExclude.some(matches)) {
+    const facts: Record<string, string> = { region: expert.regionCode }
+    return { rule: 'region_excluded', detail: `region ${expert.regionCode} is excluded`, wording: 'region_excluded', facts }
+  }
+  if (context.regionsInclude.length > 0 && !context.regionsInclude.some(matches)) {
+    const regions = context.regionsInclude.join(', ')
+    return { rule: 'region_not_included', detail: `region ${expert.regionCode} is not among ${regions}`, wording: 'region_not_included', facts: { region: expert.regionCode, regions } }
+  }
   return null
 }
 

@@ -108,7 +108,12 @@ export const DrawingSchema = Type.Object({
 })
 export type DrawingView = Static<typeof DrawingSchema>
 
-const Exclusion = Type.Object({ rule: Type.String(), detail: Type.String() })
+const Exclusion = Type.Object({
+  rule: Type.String(),
+  detail: Type.String(),
+  wording: Type.Optional(Type.String({ description: 'which sentence says it (drawings.exclusionDetail.<wording> in the page catalogues)' })),
+  facts: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'the facts the sentence holds: party, name, dates, counts' }))
+})
 
 export const ListedExpertSchema = Type.Object({
   pseudonym: Pseudonym,

@@ -150,37 +150,17 @@ export function refusedRules (error: unknown): Array<{ rule: string, path: strin
 }
 
 /**
- * An exclusion explained in the page's words. The module explains in English sentences; the
- * facts are read back out of them, and a sentence not recognised is shown as written, marked
- * as English, beside the rule's words (drawings.recusal.rules.ts says what each holds).
+ * An exclusion explained in the page's words, from the facts the rule gave
+ * (drawings.recusal.rules.ts); an exclusion recorded without them is shown as the module wrote
+ * it, marked as English, beside the rule's words.
  */
-const EXCLUSION_DETAILS: Array<[string, RegExp, string[]]> = [
-  ['employed_by_party', /^works for the (tenderer|agency|bidder) (.+)$/, ['party', 'name']],
-  ['employed_by_party_until', /^worked for the (tenderer|agency|bidder) (.+) until (\d{4}-\d{2}-\d{2}) \(within 3 years\)$/, ['party', 'name', 'date']],
-  ['related_to_party', /^declared a (\w+) relation with the (tenderer|agency|bidder) (.+)$/, ['kind', 'party', 'name']],
-  ['supervising_department_staff', /^works for the supervising department \((.+)\)$/, ['name']],
-  ['penalised_or_suspended', /^(penalty|suspension) from (\d{4}-\d{2}-\d{2})(?: to (\d{4}-\d{2}-\d{2})| until lifted): (.*)$/s, ['kind', 'from', 'to', 'reason']],
-  ['same_tenderer_recently', /^called for the same tenderer for an evaluation on (\d{4}-\d{2}-\d{2}) \(within (\d+) days\)$/, ['date', 'days']],
-  ['annual_cap_reached', /^called to (\d+) committees in (\d{4}); the cap is (\d+)$/, ['count', 'year', 'cap']],
-  ['unavailable_on_evaluation_date', /^unavailable from (\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2})$/, ['from', 'to']],
-  ['region_excluded', /^region (\d+) is excluded$/, ['region']],
-  ['region_not_included', /^region (\d+) is not among (.+)$/, ['region', 'regions']]
-]
-
-export function exclusionWords (t: Translate, exclusion: { rule: string, detail: string }): { rule: string, detail: string | null, english: string | null } {
+export function exclusionWords (t: Translate, exclusion: { rule: string, detail: string, wording?: string, facts?: Record<string, string> }): { rule: string, detail: string | null, english: string | null } {
   const rule = t(`drawings.exclusion.${exclusion.rule}`)
-  for (const [key, pattern, names] of EXCLUSION_DETAILS) {
-    if (!key.startsWith(exclusion.rule)) continue
-    const match = pattern.exec(exclusion.detail)
-    if (!match) continue
-    const params: Record<string, string> = {}
-    names.forEach((name, index) => { params[name] = match[index + 1] ?? '' })
-    if (params.party) params.party = t(`drawings.party.${params.party}`)
-    if (params.kind) params.kind = t(`drawings.kind.${params.kind}`)
-    const variant = key === 'penalised_or_suspended' && !match[3] ? `${key}_open` : key
-    return { rule, detail: t(`drawings.exclusionDetail.${variant}`, params), english: null }
-  }
-  return { rule, detail: null, english: exclusion.detail }
+  if (!exclusion.wording || !exclusion.facts) return { rule, detail: null, english: exclusion.detail }
+  const facts = { ...exclusion.facts }
+  if (facts.party) facts.party = t(`drawings.party.${facts.party}`)
+  if (facts.kind) facts.kind = t(`drawings.kind.${facts.kind}`)
+  return { rule, detail: t(`drawings.exclusionDetail.${exclusion.wording}`, facts), english: null }
 }
 
 export interface LogEntry { at: string, text: string }
