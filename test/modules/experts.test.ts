@@ -68,7 +68,8 @@ t.test('creation refuses bad input with a specific code and writes nothing', asy
     [{ specialties: ['A01'] }, 400, 'VALIDATION_FAILED'],
     [{ regionCode: '990102' }, 422, 'REGION_CODE_INVALID'],
     [{ practiceSince: 2027 }, 422, 'PRACTICE_YEAR_INVALID'],
-    [{ employment: { organisationName: '某公司', creditCode: '91330100MA2XXXXXX1', fromDate: '2015-01-01' } }, 400, 'CREDIT_CODE_INVALID'],
+    // a well-formed code whose check character is wrong
+    [{ employment: { organisationName: '某公司', creditCode: '91330100MA2B3C4D41', fromDate: '2015-01-01' } }, 400, 'CREDIT_CODE_INVALID'],
     [{ account: { username: 'li.ming', phone: '12345' } }, 400, 'VALIDATION_FAILED'],
     [{ account: { username: 'li.ming', phone: '13900002222', password: 'short' } }, 400, 'WEAK_PASSWORD']
   ]
