@@ -21,6 +21,7 @@ import type { DepartmentsService } from '../departments/departments.service.ts'
 import type { NotifierService } from '../notifier/notifier.service.ts'
 import type { ProjectRow } from '../projects/projects.repository.ts'
 import type { ProjectsService } from '../projects/projects.service.ts'
+import { TenderNotFound } from '../tenders/tenders.errors.ts'
 import type { TenderRow } from '../tenders/tenders.repository.ts'
 import type { TendersService } from '../tenders/tenders.service.ts'
 import { createDrawingDraw } from './drawings.draw.ts'
@@ -123,11 +124,25 @@ export function createDrawingsService (deps: DrawingsDeps) {
   async function load (principal: Principal | null, drawingId: string, on: Queryable = db, lock: { drawing?: 'update', tender?: 'share' } = {}): Promise<Loaded> {
     const drawing = await repo.findDrawing(on, drawingId, lock.drawing)
     if (!drawing) throw new DrawingNotFound(drawingId)
-    const { tender, project } = await tenders.visibleTender(principal, drawing.tenderId, on, lock.tender).catch(() => { throw new DrawingNotFound(drawingId) })
+    return reach(principal, drawing, on, lock.tender)
+  }
+
+  /** The caller's capacity over a drawing already read; 404 when they have none. */
+  async function reach (principal: Principal | null, drawing: repo.DrawingRow, on: Queryable = db, lockTender?: 'share'): Promise<Loaded> {
+    // a tender the caller may not see hides its drawing too; any other failure stays what it is
+    const { tender, project } = await tenders.visibleTender(principal, drawing.tenderId, on, lockTender).catch((error: unknown) => {
+      throw error instanceof TenderNotFound ? new DrawingNotFound(drawing.id) : error
+    })
     const capacity = capacityOf(principal, project)
-    if (!capacity) throw new DrawingNotFound(drawingId)
+    if (!capacity) throw new DrawingNotFound(drawing.id)
     return { drawing, tender, project, capacity }
   }
+
+  /** null for a drawing the caller may not reach (a list skips it), any other failure thrown. */
+  const reachable = (attempt: Promise<Loaded>) => attempt.catch((error: unknown) => {
+    if (error instanceof DrawingNotFound) return null
+    throw error
+  })
 
   async function emit (tx: Transaction, actor: Actor | null, drawing: repo.DrawingRow, type: string, data: Record<string, unknown>, names?: Record<string, unknown>) {
     await audit.append(tx, auditRecord(actor, `drawing.${type}`, 'drawing', drawing.id, data))
@@ -300,13 +315,14 @@ export function createDrawingsService (deps: DrawingsDeps) {
     const rows = await repo.listDrawings(db, { state: query.state, tenderId: query.tenderId, projectIds, limit: query.limit ?? 50, offset: query.offset ?? 0 })
     const views: DrawingView[] = []
     for (const row of rows) {
-      const loaded = await load(principal, row.id).catch(() => null)
+      const loaded = await reachable(reach(principal, row))
       if (loaded) views.push(await view(db, loaded.drawing, loaded.tender))
     }
     return views
   }
 
   async function mayWatch (principal: Principal | null, drawingId: string): Promise<boolean> {
+    // any refusal, a malformed room id included, is "no such room", as the other room kinds answer
     return load(principal, drawingId).then(() => true, () => false)
   }
 
