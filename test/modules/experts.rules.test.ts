@@ -1,13 +1,14 @@
 import t from 'tap'
+import { shanghaiDate } from '../../src/lib/working-days.ts'
 import {
-  beijingToday, beijingYearBounds, duplicateUsernames, employmentEndBefore, employmentStartValid, isRegionCode, readImportHeader,
+  beijingYearBounds, duplicateUsernames, employmentEndBefore, employmentStartValid, isRegionCode, readImportHeader,
   specialtyLevel, splitSpecialties, unavailabilityProblem, validateImportRow, yearsOfPractice, type ImportRow
 } from '../../src/modules/experts/experts.rules.ts'
 import { randomCreditCode } from '../factories/experts.ts'
 
 t.test('dates are the hall\'s (Beijing): the year turns at 16:00 UTC on 31 December', async (t) => {
-  t.equal(beijingToday(new Date('2025-12-31T15:59:59Z')), '2025-12-31')
-  t.equal(beijingToday(new Date('2025-12-31T16:00:00Z')), '2026-01-01')
+  t.equal(shanghaiDate(new Date('2025-12-31T15:59:59Z')), '2025-12-31')
+  t.equal(shanghaiDate(new Date('2025-12-31T16:00:00Z')), '2026-01-01')
   const bounds = beijingYearBounds(new Date('2026-06-15T02:00:00Z'))
   t.equal(bounds.from.toISOString(), '2025-12-31T16:00:00.000Z')
   t.equal(bounds.to.toISOString(), '2026-12-31T16:00:00.000Z')

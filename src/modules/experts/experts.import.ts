@@ -6,6 +6,7 @@
  * their audit entries and an `expert_imports` row: nothing is ever half imported.
  */
 import { Readable } from 'node:stream'
+import { shanghaiDate } from '../../lib/working-days.ts'
 import { readCsv } from '../../lib/csv.ts'
 import { sha256Hex } from '../../lib/crypto-bits.ts'
 import type { Actor } from '../../lib/actor.ts'
@@ -13,7 +14,7 @@ import { auditRecord } from '../../plugins/audit.ts'
 import { ImportEmpty, ImportHeaderInvalid, ImportNotUtf8, ImportRowsInvalid, ImportTooLarge } from './experts.errors.ts'
 import * as repo from './experts.repository.ts'
 import {
-  MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, beijingToday, duplicateUsernames, expertCode, readImportHeader, rowProblem, rowReferences, sortProblems, validateImportRow,
+  MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, duplicateUsernames, expertCode, readImportHeader, rowProblem, rowReferences, sortProblems, validateImportRow,
   type ImportRow, type RowProblem
 } from './experts.rules.ts'
 import type { ImportView } from './experts.schemas.ts'
@@ -59,7 +60,7 @@ export function createExpertImport ({ db, audit, clock, accounts }: PoolContext)
     if ('problem' in read) throw new ImportHeaderInvalid(read.problem)
     if (data.length === 0) throw new ImportEmpty()
 
-    const today = beijingToday(clock.now())
+    const today = shanghaiDate(clock.now())
     const problems: RowProblem[] = []
     const rows: ImportRow[] = []
     const references: Array<{ line: number, username: string | null, specialties: string[] }> = []

@@ -4,6 +4,7 @@
  * relations waits as one pending proposal until the hall approves (applied in the same
  * transaction as its audit entry) or refuses it with a reason, or the expert withdraws it.
  */
+import { shanghaiDate } from '../../lib/working-days.ts'
 import type { Actor } from '../../lib/actor.ts'
 import { isValidCreditCode } from '../../lib/credit-code.ts'
 import { auditRecord } from '../../plugins/audit.ts'
@@ -13,7 +14,7 @@ import {
   RelationNotFound, UnavailabilityInPast, UnavailabilityNotFound, UnavailabilityOverlaps, UnavailabilityStarted, UnavailabilityTooFar
 } from './experts.errors.ts'
 import * as repo from './experts.repository.ts'
-import { beijingToday, employmentStartValid, unavailabilityProblem } from './experts.rules.ts'
+import { employmentStartValid, unavailabilityProblem } from './experts.rules.ts'
 import type { DeclareUnavailability, ProfileChangeInput } from './experts.schemas.ts'
 import type { PoolContext } from './experts.service.ts'
 import { toChangeView } from './experts.views.ts'
@@ -29,7 +30,7 @@ export function createExpertProfiles ({ db, audit, clock, view, applyEmployment,
   async function declareUnavailability (actor: Actor, input: DeclareUnavailability) {
     return db.transaction(async (tx) => {
       const expert = await ownExpert(tx, actor, { forUpdate: true })
-      const today = beijingToday(clock.now())
+      const today = shanghaiDate(clock.now())
       const existing = await repo.unavailabilityOf(tx, expert.id)
       const problem = unavailabilityProblem(input, today, existing)
       switch (problem?.code) {
@@ -50,7 +51,7 @@ export function createExpertProfiles ({ db, audit, clock, view, applyEmployment,
       const expert = await ownExpert(tx, actor, { forUpdate: true })
       const row = (await repo.unavailabilityOf(tx, expert.id)).find((candidate) => candidate.id === unavailabilityId)
       if (!row) throw new UnavailabilityNotFound(unavailabilityId)
-      if (row.fromDate <= beijingToday(clock.now())) throw new UnavailabilityStarted()
+      if (row.fromDate <= shanghaiDate(clock.now())) throw new UnavailabilityStarted()
       await repo.deleteUnavailability(tx, expert.id, unavailabilityId)
       await audit.append(tx, auditRecord(actor, 'expert.unavailability_removed', 'expert', expert.id, { unavailabilityId, fromDate: row.fromDate, toDate: row.toDate }))
       return view(tx, expert.id)
@@ -63,7 +64,7 @@ export function createExpertProfiles ({ db, audit, clock, view, applyEmployment,
       case 'employment': {
         if (!isValidCreditCode(change.employment.creditCode)) throw new CreditCodeInvalid(change.employment.creditCode)
         const current = (await repo.employmentsOf(tx, expertId)).find((row) => row.toDate === null) ?? null
-        if (!employmentStartValid(current?.fromDate ?? null, change.employment.fromDate, beijingToday(clock.now()))) {
+        if (!employmentStartValid(current?.fromDate ?? null, change.employment.fromDate, shanghaiDate(clock.now()))) {
           throw new EmploymentStartInvalid(current?.fromDate ?? '-')
         }
         return

@@ -10,11 +10,7 @@ import { MOBILE_PATTERN } from '../notifier/notifier.rules.ts'
 
 export type ExpertTitle = 'senior' | 'associate_senior' | 'intermediate' | 'none'
 
-/** The hall's date of an instant and its year: experts' dates are Beijing dates. */
-export function beijingToday (now: Date): string {
-  return shanghaiDate(now)
-}
-
+/** The hall's year of an instant (experts' dates are hall dates: shanghaiDate in working-days.ts). */
 export function beijingYear (now: Date): number {
   return Number(shanghaiDate(now).slice(0, 4))
 }

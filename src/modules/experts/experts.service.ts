@@ -7,7 +7,7 @@
 import type { Actor } from '../../lib/actor.ts'
 import { generatePassword, hashPassword, isStrongPassword } from '../../lib/password.ts'
 import { isValidCreditCode } from '../../lib/credit-code.ts'
-import { isIsoDate } from '../../lib/working-days.ts'
+import { isIsoDate, shanghaiDate } from '../../lib/working-days.ts'
 import { canAccess } from '../../lib/policy.ts'
 import { auditRecord, type Audit } from '../../plugins/audit.ts'
 import type { AuthService } from '../../plugins/auth.ts'
@@ -22,7 +22,7 @@ import {
 import { createExpertImport } from './experts.import.ts'
 import { createExpertProfiles } from './experts.profile.ts'
 import * as repo from './experts.repository.ts'
-import { beijingToday, employmentEndBefore, employmentStartValid, expertCode, isPracticeYearValid, isRegionCode } from './experts.rules.ts'
+import { employmentEndBefore, employmentStartValid, expertCode, isPracticeYearValid, isRegionCode } from './experts.rules.ts'
 import type {
   CreateExpert, ExpertListFilter, ExpertView, NewRelation, RecordEmployment, RecordPenalty, UpdateExpert
 } from './experts.schemas.ts'
@@ -73,7 +73,7 @@ export function createExpertsService ({ db, audit, auth, clock, departmentExists
   }
 
   function assertFacts (input: { practiceSince?: number, regionCode?: string }) {
-    const today = beijingToday(clock.now())
+    const today = shanghaiDate(clock.now())
     if (input.practiceSince !== undefined && !isPracticeYearValid(input.practiceSince, today)) throw new PracticeYearInvalid(input.practiceSince)
     if (input.regionCode !== undefined && !isRegionCode(input.regionCode)) throw new RegionCodeInvalid(input.regionCode)
   }
@@ -86,7 +86,7 @@ export function createExpertsService ({ db, audit, auth, clock, departmentExists
 
   async function applyEmployment (tx: Queryable, expertId: string, employment: RecordEmployment) {
     const current = (await repo.employmentsOf(tx, expertId)).find((row) => row.toDate === null) ?? null
-    if (!employmentStartValid(current?.fromDate ?? null, employment.fromDate, beijingToday(clock.now()))) {
+    if (!employmentStartValid(current?.fromDate ?? null, employment.fromDate, shanghaiDate(clock.now()))) {
       throw new EmploymentStartInvalid(current?.fromDate ?? '-')
     }
     if (current) await repo.endEmployment(tx, current.id, employmentEndBefore(employment.fromDate))
@@ -121,7 +121,7 @@ export function createExpertsService ({ db, audit, auth, clock, departmentExists
   async function createExpert (actor: Actor | null, input: CreateExpert): Promise<{ expert: ExpertView, oneTimePassword: string | null }> {
     assertFacts(input)
     if (input.employment) await assertEmployment(input.employment)
-    if (input.employment && input.employment.fromDate > beijingToday(clock.now())) throw new EmploymentStartInvalid('-')
+    if (input.employment && input.employment.fromDate > shanghaiDate(clock.now())) throw new EmploymentStartInvalid('-')
     const fresh = 'username' in input.account ? input.account : null
     if (fresh?.password !== undefined && !isStrongPassword(fresh.password)) throw new WeakPassword()
     const oneTimePassword = fresh && fresh.password === undefined ? generatePassword() : null

@@ -1,8 +1,9 @@
 /** Rows to the views the API answers with (no raw row leaves the module). */
+import { shanghaiDate } from '../../lib/working-days.ts'
 import type { Queryable } from '../../plugins/db.ts'
 import type { ExpertAccounts } from './experts.accounts.ts'
 import * as repo from './experts.repository.ts'
-import { beijingToday, beijingYearBounds, yearsOfPractice } from './experts.rules.ts'
+import { beijingYearBounds, yearsOfPractice } from './experts.rules.ts'
 import type {
   EmploymentView, ExpertSummary, ExpertView, PenaltyView, ProfileChangeInput, ProfileChangeView, RelationView, SpecialtyNode, UnavailabilityView
 } from './experts.schemas.ts'
@@ -67,7 +68,7 @@ export async function toSummaries (db: Queryable, rows: readonly repo.ExpertRow[
   const [specialties, employers, draws, pending] = await Promise.all([
     repo.specialtiesOf(db, ids), repo.currentEmployers(db, ids), repo.drawCounts(db, ids, year.from, year.to), repo.pendingChangeExperts(db, ids)
   ])
-  const today = beijingToday(now)
+  const today = shanghaiDate(now)
   return rows.map((row) => ({
     id: row.id,
     accountId: row.accountId,
@@ -86,7 +87,7 @@ export async function toSummaries (db: Queryable, rows: readonly repo.ExpertRow[
 }
 
 export async function toExpertView (db: Queryable, accounts: ExpertAccounts, row: repo.ExpertRow, now: Date): Promise<ExpertView> {
-  const today = beijingToday(now)
+  const today = shanghaiDate(now)
   const [[summary], account, employments, relations, penalties, unavailability, changes] = await Promise.all([
     toSummaries(db, [row], now),
     accounts.accountOf(db, row.accountId),

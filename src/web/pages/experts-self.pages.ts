@@ -9,7 +9,7 @@ import { Type } from 'typebox'
 import { RELATION_KINDS } from '../../../schema/index.ts'
 import { actorOf } from '../../lib/actor.ts'
 import { StrictObject, Uuid } from '../../lib/http-schemas.ts'
-import { beijingToday } from '../../modules/experts/experts.rules.ts'
+import { shanghaiDate } from '../../lib/working-days.ts'
 import { DeclareUnavailabilitySchema, ProfileChangeInputSchema, type ProfileChangeInput } from '../../modules/experts/experts.schemas.ts'
 import { ConfirmField, isConfirmed, showConfirmation } from '../confirm.ts'
 import { assertNoProblems, formErrors, keptValues, refusalProblems, type FormErrors, type FormProblem } from '../form-problems.ts'
@@ -46,7 +46,7 @@ export const expertsSelfPages: FastifyPluginAsyncTypebox = async (app) => {
       relationKinds: RELATION_KINDS,
       openRelations: expert.relations.filter((relation) => relation.endedAt === null),
       canManage: false,
-      today: beijingToday(app.clock.now()),
+      today: shanghaiDate(app.clock.now()),
       values: {},
       ...extra
     })
