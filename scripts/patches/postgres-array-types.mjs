@@ -1,0 +1,37 @@
+/**
+ * postinstall: repairs a defect of the `postgres` driver (3.4.x, upstream porsager/postgres
+ * #1192, #1205, #1223; open) that takes the whole process down when a connection is lost while
+ * it starts. Every new connection first reads the array types (`fetch_types`); the driver starts
+ * that read from a synchronous message handler and drops its promise, so when the socket is reset
+ * or the backend terminated during it, the rejection reaches no caller: an unhandled rejection,
+ * which ends a Node process. The chaos harness (`npm run chaos`) died of it once in CI, with
+ * nothing but `read ECONNRESET` to show.
+ *
+ * The repair, in each of the package's builds (ESM, CommonJS, Cloudflare): the dropped promise
+ * gets a handler. Nothing else is lost by that: the failure also rejects the query that opened
+ * the connection, whose caller hears it, and the pool's next connection reads the types anew.
+ * Idempotent; a driver whose code no longer matches is left alone with a warning (the upstream
+ * fix may have landed: then delete this script and its postinstall entry).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { packageRoot } from './package-root.mjs'
+
+const MARKER = '/* openhall: array types read handled */'
+const DROPPED = '        return fetchArrayTypes()\n'
+const HANDLED = `        ${MARKER}\n        return fetchArrayTypes().catch(() => {})\n`
+
+const root = packageRoot('postgres')
+if (root === null) process.exit(0) // not installed: nothing to repair
+
+for (const build of ['src', 'cjs/src', 'cf/src']) {
+  const file = path.join(root, build, 'connection.js')
+  if (!existsSync(file)) continue
+  const source = readFileSync(file, 'utf8')
+  if (source.includes(MARKER)) continue
+  if (source.split(DROPPED).length !== 2) {
+    process.stderr.write(`postgres-array-types: ${file} does not look like postgres 3.4.x; not patched\n`)
+    continue
+  }
+  writeFileSync(file, source.replace(DROPPED, HANDLED))
+}
