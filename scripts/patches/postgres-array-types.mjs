@@ -4,8 +4,8 @@
  * it starts. Every new connection first reads the array types (`fetch_types`); the driver starts
  * that read from a synchronous message handler and drops its promise, so when the socket is reset
  * or the backend terminated during it, the rejection reaches no caller: an unhandled rejection,
- * which ends a Node process. The chaos harness (`npm run chaos`) died of it once in CI, with
- * nothing but `read ECONNRESET` to show.
+ * which ends a Node process. The chaos harness (`npm run chaos`) died once in CI the way this
+ * does, with nothing but `read ECONNRESET` to show.
  *
  * The repair, in each of the package's builds (ESM, CommonJS, Cloudflare): the dropped promise
  * gets a handler. Nothing else is lost by that: the failure also rejects the query that opened
