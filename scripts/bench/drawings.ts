@@ -155,7 +155,7 @@ export async function measureDrawings (app: FastifyInstance, appUrl: string, cou
       baselineTimes.push(baselineMs)
       candidates = plain.n as number
     }
-    const [snapshot] = await app.db.$client`select sum(jsonb_array_length(eligible))::int as eligible from drawing_snapshots where drawing_id = ${id}`
+    const [snapshot] = await app.db.$client`select sum(length(eligible) / 8)::int as eligible from drawing_snapshots where drawing_id = ${id}`
     eligible = snapshot!.eligible as number
   }
   const [drawnCount] = await app.db.$client`select count(*)::int as n from drawn_experts d join drawings g on g.id = d.drawing_id where g.tender_id = any(${tenders.map((tender) => tender.id)}::uuid[])`

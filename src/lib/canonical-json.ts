@@ -31,7 +31,8 @@ function serialise (value: unknown): string {
     case 'string':
       return JSON.stringify(value)
     case 'object': {
-      if (Array.isArray(value)) return `[${value.map((item, index) => member(item, index)).join(',')}]`
+      // a list of strings (a drawing's pool: tens of thousands) is written as JSON writes it, the same bytes at a fraction of the cost
+      if (Array.isArray(value)) return value.every((item) => typeof item === 'string') ? JSON.stringify(value) : `[${value.map((item, index) => member(item, index)).join(',')}]`
       if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) throw new Unserialisable('is not a plain object')
       const record = value as Record<string, unknown>
       let text = ''

@@ -21,3 +21,10 @@ t.test('an empty object and an object of undefined members are both {}', async (
   t.equal(canonicalJson({}), '{}')
   t.equal(canonicalJson({ a: undefined, b: { c: undefined } }), '{"b":{}}')
 })
+
+t.test('a list of strings is written as JSON writes it: the same bytes as member by member', async (t) => {
+  const strings = ['a', '"quoted"', 'back\\slash', '换行\n', '\u0007', '\ud800 lone', '']
+  t.equal(canonicalJson(strings), `[${strings.map((one) => JSON.stringify(one)).join(',')}]`)
+  t.equal(canonicalJson({ list: ['b', 'a'], mixed: ['a', 1] }), '{"list":["b","a"],"mixed":["a",1]}')
+  t.equal(canonicalJson([]), '[]')
+})

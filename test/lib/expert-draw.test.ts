@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import fc from 'fast-check'
 import t from 'tap'
 import { seedOf } from '../../src/lib/commit-reveal.ts'
-import { drawCommittee, listSha256, normaliseSnapshot, pseudonymsOf, shortfallOf, snapshotSha256, SNAPSHOT_FORMAT, type DrawingSnapshot } from '../../src/lib/expert-draw.ts'
+import { drawCommittee, listSha256, normaliseSnapshot, packPseudonyms, pseudonymKeysOf, pseudonymsOf, pseudonymText, shortfallOf, snapshotSha256, SNAPSHOT_FORMAT, unpackPseudonyms, type DrawingSnapshot } from '../../src/lib/expert-draw.ts'
 
 const secret = Buffer.alloc(32, 7)
 const context = 'drawing:D-1'
@@ -111,4 +111,20 @@ t.test('hashes and pseudonyms', async (t) => {
   t.same(pseudonymsOf(key, ids.slice(500, 502)), named.slice(500, 502), 'an expert\'s pseudonym does not depend on the rest of the pool')
   t.not(pseudonymsOf(Buffer.alloc(32, 2), ids.slice(0, 1))[0], named[0], 'another drawing\'s key, another pseudonym')
   t.throws(() => pseudonymsOf(key, ['expert-1']), RangeError)
+  t.throws(() => pseudonymsOf(key, [ids[0]!.replace('-', 'g')]), RangeError, 'a UUID\'s dashes are where they belong')
+  t.throws(() => pseudonymsOf(key, [`${ids[0]!.slice(0, 35)}z`]), RangeError, 'hex digits only')
+  t.same(pseudonymsOf(key, [ids[0]!.toUpperCase()]), [named[0]], 'a UUID in capitals is the same id')
+  // the same pseudonyms from the AES block as a plain reading of it computes them
+  const { createCipheriv } = await import('node:crypto')
+  const block = createCipheriv('aes-256-ecb', key, null).setAutoPadding(false).update(Buffer.from(ids[7]!.replaceAll('-', ''), 'hex'))
+  t.equal(named[7], block.subarray(0, 8).toString('hex'), 'the first 8 bytes of the encrypted id, in hex')
+  const keys = pseudonymKeysOf(key, ids)
+  t.same(Array.from(keys, pseudonymText), named, 'the numeric form is the same pseudonym')
+  t.same(Array.from(BigUint64Array.from(keys).sort(), pseudonymText), [...named].sort(), 'numeric order is the published (code-unit) order')
+  const packed = packPseudonyms(named)
+  t.equal(packed.length, named.length * 8, '8 bytes a pseudonym')
+  t.same(unpackPseudonyms(packed), named, 'unpacked as they were, in their order')
+  t.same(unpackPseudonyms(packPseudonyms([])), [])
+  t.throws(() => packPseudonyms(['ABCDEF0123456789']), RangeError, 'only the published form is packed')
+  t.throws(() => unpackPseudonyms(Buffer.alloc(12)), RangeError)
 })

@@ -7,7 +7,7 @@
  */
 import type { Actor } from '../../lib/actor.ts'
 import { seedOf } from '../../lib/commit-reveal.ts'
-import { drawCommittee, listSha256, normaliseSnapshot, pseudonymsOf, shortfallOf, snapshotSha256, SNAPSHOT_FORMAT, type DrawingSnapshot } from '../../lib/expert-draw.ts'
+import { drawCommittee, listSha256, packPseudonyms, pseudonymKeysOf, pseudonymText, shortfallOf, snapshotSha256, SNAPSHOT_FORMAT, type DrawingSnapshot } from '../../lib/expert-draw.ts'
 import { addCalendarDays, shanghaiDate } from '../../lib/working-days.ts'
 import type { Principal } from '../../lib/policy.ts'
 import type { Queryable } from '../../plugins/db.ts'
@@ -29,7 +29,7 @@ export interface PoolLine {
   specialtyCode: string
   qualified: repo.PoolCandidate[]
   eligible: repo.PoolCandidate[]
-  excluded: Array<{ expert: repo.PoolCandidate, rules: Exclusion[] }>
+  excluded: Array<{ expert: repo.PoolCandidate, rules: readonly Exclusion[] }>
 }
 
 type DrawDeps = DrawingsDeps & DrawingHelpers & { invitations: DrawingInvitations, publication: DrawingPublication }
@@ -82,14 +82,15 @@ export function createDrawingDraw (deps: DrawDeps) {
       calledSince: [addCalendarDays(context.evaluationDate, -context.sameTendererDays), `${context.evaluationDate.slice(0, 4)}-01-01`].sort()[0]!
     })
     const key = masterKey.derive(`drawing-pseudonyms:${drawing.id}`)
-    const named = pseudonymsOf(key, experts.map((expert) => expert.expertId))
+    const pseudonyms = pseudonymKeysOf(key, experts.map((expert) => expert.expertId))
     key.fill(0)
     // each expert judged once, however many lines they qualify for; one pass per line sorts them out
     const verdicts = experts.map((expert) => exclusionsOf(expert, context))
-    const eligibleNames: string[][] = []
-    const lines: PoolLine[] = request.lines.map((line, index) => {
+    const lines: PoolLine[] = []
+    const snapshot: DrawingSnapshot = { format: SNAPSHOT_FORMAT, drawingId: drawing.id, lines: [] }
+    request.lines.forEach((line, index) => {
       const entry: PoolLine = { line: index, specialtyCode: line.specialtyCode, qualified: [], eligible: [], excluded: [] }
-      const names: string[] = []
+      const eligibleKeys: bigint[] = []
       experts.forEach((expert, at) => {
         if (!expert.specialtyCodes.includes(line.specialtyCode)) return
         entry.qualified.push(expert)
@@ -98,21 +99,24 @@ export function createDrawingDraw (deps: DrawDeps) {
           entry.excluded.push({ expert, rules })
         } else {
           entry.eligible.push(expert)
-          names.push(named[at]!)
+          eligibleKeys.push(pseudonyms[at]!)
         }
       })
-      eligibleNames.push(names)
-      return entry
-    })
-    const snapshot: DrawingSnapshot = normaliseSnapshot({
-      format: SNAPSHOT_FORMAT,
-      drawingId: drawing.id,
-      lines: request.lines.map((line, index) => ({ ...line, line: index, eligible: eligibleNames[index]! }))
+      lines.push(entry)
+      // the documented order (normaliseSnapshot's), by construction: numerically sorted keys are the hex code-unit order
+      const sorted = BigUint64Array.from(eligibleKeys).sort()
+      const eligible: string[] = []
+      sorted.forEach((pseudonym, at) => { if (at === 0 || pseudonym !== sorted[at - 1]) eligible.push(pseudonymText(pseudonym)) })
+      snapshot.lines.push({ line: index, specialtyCode: line.specialtyCode, side: line.side, count: line.count, reserves: line.reserves, eligible })
     })
     /** The experts behind given pseudonyms (the drawn), without a map of the whole pool. */
     const expertsNamed = (wanted: ReadonlySet<string>) => {
+      const keys = new Map([...wanted].map((pseudonym) => [BigInt(`0x${pseudonym}`), pseudonym]))
       const found = new Map<string, string>()
-      named.forEach((pseudonym, at) => { if (wanted.has(pseudonym)) found.set(pseudonym, experts[at]!.expertId) })
+      pseudonyms.forEach((pseudonym, at) => {
+        const name = keys.get(pseudonym)
+        if (name !== undefined) found.set(name, experts[at]!.expertId)
+      })
       return found
     }
     return { lines, snapshot, expertsNamed }
@@ -137,7 +141,7 @@ export function createDrawingDraw (deps: DrawDeps) {
         drawingId,
         line: line.line,
         specialtyCode: line.specialtyCode,
-        eligible: pool.snapshot.lines[line.line]!.eligible,
+        eligible: packPseudonyms(pool.snapshot.lines[line.line]!.eligible),
         excluded: line.excluded.map(({ expert, rules }) => ({ expertId: expert.expertId, rules }))
       })))
       const shortfall = shortfallOf(pool.snapshot)

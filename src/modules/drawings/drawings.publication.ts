@@ -5,7 +5,7 @@
  * calls publishForEvaluation, a timer at evaluationAt publishes, and the hall may at or after it.
  */
 import type { Actor } from '../../lib/actor.ts'
-import { SNAPSHOT_FORMAT } from '../../lib/expert-draw.ts'
+import { SNAPSHOT_FORMAT, unpackPseudonyms } from '../../lib/expert-draw.ts'
 import type { Transaction } from '../../plugins/db.ts'
 import { DrawingNotFound, DrawingStateInvalid, PublicationTooEarly } from './drawings.errors.ts'
 import * as repo from './drawings.repository.ts'
@@ -102,7 +102,7 @@ export function createDrawingPublication ({ db, clock, timers, masterKey, tender
       snapshot: {
         format: SNAPSHOT_FORMAT,
         drawingId,
-        lines: request.lines.map((line, index) => ({ line: index, specialtyCode: line.specialtyCode, side: line.side, count: line.count, reserves: line.reserves, eligible: snapshots[index]!.eligible as string[] }))
+        lines: request.lines.map((line, index) => ({ line: index, specialtyCode: line.specialtyCode, side: line.side, count: line.count, reserves: line.reserves, eligible: unpackPseudonyms(snapshots[index]!.eligible) }))
       },
       snapshotSha256: drawing.poolSha256!,
       drawn: request.lines.map((line, index) => ({ line: index, specialtyCode: line.specialtyCode, members: ofLine(index, 'member'), reserves: ofLine(index, 'reserve') })),

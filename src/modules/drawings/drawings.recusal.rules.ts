@@ -75,6 +75,8 @@ function derived (context: RecusalContext): Derived {
 
 /** Employed by a party now, or within the last three years. */
 export const employedByParty: RecusalRule = (expert, context) => {
+  // most of a pool has no fact a rule reads: each rule returns before it derives anything
+  if (expert.employments.length === 0) return null
   const { threeYearsAgo, parties } = derived(context)
   for (const job of expert.employments) {
     const party = parties.get(job.creditCode)
@@ -88,6 +90,7 @@ export const employedByParty: RecusalRule = (expert, context) => {
 
 /** A declared relation (relative, shareholding, …) with a party. */
 export const relatedToParty: RecusalRule = (expert, context) => {
+  if (expert.relations.length === 0) return null
   const { parties } = derived(context)
   for (const relation of expert.relations) {
     const party = parties.get(relation.creditCode)
@@ -100,13 +103,14 @@ export const relatedToParty: RecusalRule = (expert, context) => {
 
 /** Staff of the department supervising the tender. */
 export const supervisingDepartmentStaff: RecusalRule = (expert, context) => {
-  if (!context.supervisingDepartmentId) return null
+  if (!context.supervisingDepartmentId || expert.employments.length === 0) return null
   const job = expert.employments.find((row) => row.departmentId === context.supervisingDepartmentId && covers(row.fromDate, row.toDate, context.today))
   return job ? { rule: 'supervising_department_staff', detail: `works for the supervising department (${job.organisationName})`, wording: 'supervising_department_staff', facts: { name: job.organisationName } } : null
 }
 
 /** Penalised or suspended on the day of the draw. */
 export const penalisedOrSuspended: RecusalRule = (expert, context) => {
+  if (expert.penalties.length === 0) return null
   const penalty = expert.penalties.find((row) => covers(row.fromDate, row.toDate, context.today))
   if (!penalty) return null
   return {
@@ -119,6 +123,7 @@ export const penalisedOrSuspended: RecusalRule = (expert, context) => {
 
 /** Called to a committee of the same tenderer within the configured period before this evaluation. */
 export const sameTendererRecently: RecusalRule = (expert, context) => {
+  if (expert.servedFor.length === 0) return null
   const since = derived(context).sameTendererSince
   const earlier = expert.servedFor.find((row) => row.tendererCreditCode === context.tendererCreditCode && row.evaluationDate >= since && row.evaluationDate <= context.evaluationDate)
   return earlier
@@ -128,8 +133,11 @@ export const sameTendererRecently: RecusalRule = (expert, context) => {
 
 /** Already called to as many committees as the annual cap allows in the evaluation's year. */
 export const annualCapReached: RecusalRule = (expert, context) => {
+  // a cap of 0 excludes everyone, called or not
+  if (expert.servedFor.length === 0 && context.annualCap > 0) return null
   const { year } = derived(context)
-  const count = expert.servedFor.filter((row) => row.evaluationDate.startsWith(year)).length
+  let count = 0
+  for (const row of expert.servedFor) if (row.evaluationDate.startsWith(year)) count++
   return count >= context.annualCap
     ? { rule: 'annual_cap_reached', detail: `called to ${count} committees in ${year}; the cap is ${context.annualCap}`, wording: 'annual_cap_reached', facts: { count: String(count), year, cap: String(context.annualCap) } }
     : null
@@ -137,12 +145,14 @@ export const annualCapReached: RecusalRule = (expert, context) => {
 
 /** Declared unavailable on the evaluation date. */
 export const unavailableOnEvaluationDate: RecusalRule = (expert, context) => {
+  if (expert.unavailability.length === 0) return null
   const period = expert.unavailability.find((row) => covers(row.fromDate, row.toDate, context.evaluationDate))
   return period ? { rule: 'unavailable_on_evaluation_date', detail: `unavailable from ${period.fromDate} to ${period.toDate}`, wording: 'unavailable_on_evaluation_date', facts: { from: period.fromDate, to: period.toDate } } : null
 }
 
 /** Outside the regions the request draws from (remote cross-region evaluation names them). */
 export const outsideRegions: RecusalRule = (expert, context) => {
+  if (context.regionsExclude.length === 0 && context.regionsInclude.length === 0) return null
   const matches = (prefix: string) => expert.regionCode.startsWith(prefix)
   if (context.regionsExclude.some(matches)) {
     const facts: Record<string, string> = { region: expert.regionCode }
@@ -163,12 +173,14 @@ export const RECUSAL_RULES: readonly RecusalRule[] = [
 /** The rules the bidders bring once they are known: conflicts of interest with a party. */
 export const BIDDER_RULES: readonly RecusalRule[] = [employedByParty, relatedToParty]
 
-/** Every reason the expert is excluded (empty: eligible). */
-export function exclusionsOf (expert: ExpertFacts, context: RecusalContext, rules: readonly RecusalRule[] = RECUSAL_RULES): Exclusion[] {
-  const found: Exclusion[] = []
+const ELIGIBLE: readonly Exclusion[] = Object.freeze([])
+
+/** Every reason the expert is excluded (empty: eligible; one shared empty list, as a pool is mostly eligible). */
+export function exclusionsOf (expert: ExpertFacts, context: RecusalContext, rules: readonly RecusalRule[] = RECUSAL_RULES): readonly Exclusion[] {
+  let found: Exclusion[] | undefined
   for (const rule of rules) {
     const exclusion = rule(expert, context)
-    if (exclusion) found.push(exclusion)
+    if (exclusion) (found ??= []).push(exclusion)
   }
-  return found
+  return found ?? ELIGIBLE
 }

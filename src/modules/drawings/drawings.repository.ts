@@ -77,7 +77,8 @@ export interface PoolScope {
 }
 
 /**
- * Every active expert qualified in one of the specialties, with the dated facts the recusal
+ * Every active expert qualified in one of the specialties (from expert_pool, which triggers keep
+ * in step with experts and their specialties), with the dated facts the recusal
  * rules could act on for this drawing: employment with a party ended within three years (a day's
  * margin) or still running, or with the supervising department; relations with a party still in
  * force; penalties not over by the draw day; unavailability covering the evaluation day; calls to
@@ -85,28 +86,32 @@ export interface PoolScope {
  * Any other fact could not exclude anyone from this drawing (drawings.recusal.rules.ts), so a
  * pool of 100,000 reads its candidates and a few hundred facts instead of every history; the
  * drawing tests compare the rules' verdicts on these facts with those on the whole histories.
+ * The facts are read by their own conditions (a party's credit code, a date), not joined to the
+ * candidates: those conditions keep them few, a join hashed the tens of thousands of candidates
+ * once per fact table, and a fact of an expert who is not a candidate is dropped when it is filed.
  */
 export async function poolOf (db: Queryable, drawingId: string, specialtyCodes: string[], scope: PoolScope): Promise<PoolCandidate[]> {
   if (specialtyCodes.length === 0) return []
-  const candidates = db.select({ id: expertSpecialties.expertId }).from(expertSpecialties).where(inArray(expertSpecialties.specialtyCode, specialtyCodes))
   const parties = scope.partyCodes.length > 0 ? scope.partyCodes : ['']
-  const [qualified, jobs, relations, penalties, unavailable, called] = await Promise.all([
-    // one narrow row per qualification, as plain arrays (tens of thousands: mapping each row to an
-    // object was most of the read); names are read later for the few experts a page or the list shows
-    ('$client' in db ? db.$client : driverOf(db))`
-      select s.expert_id, s.specialty_code, e.region_code from expert_specialties s join experts e on e.id = s.expert_id
-      where s.specialty_code = any(${specialtyCodes}::text[]) and e.status = 'active'`.values(),
-    db.select().from(expertEmployments).where(and(inArray(expertEmployments.expertId, candidates), or(
+  const [[qualified], jobs, relations, penalties, unavailable, called] = await Promise.all([
+    // the tens of thousands of qualifications as one string, each the expert's id (36 characters),
+    // region (6 digits, a check of experts) and specialty, comma-separated: a row each took twice
+    // as long to receive and parse. Names are read later for the few experts a page or list shows.
+    ('$client' in db ? db.$client : driverOf(db))<Array<{ pool: string }>>`
+      select coalesce(string_agg(expert_id::text || region_code || specialty_code, ','), '') as pool
+      from expert_pool where specialty_code = any(${specialtyCodes}::text[])`,
+    db.select().from(expertEmployments).where(or(
       and(inArray(expertEmployments.creditCode, parties), or(isNull(expertEmployments.toDate), gte(expertEmployments.toDate, sql`${scope.today}::date - interval '3 years 1 day'`))),
       scope.supervisingDepartmentId ? eq(expertEmployments.departmentId, scope.supervisingDepartmentId) : undefined
-    ))),
-    db.select().from(expertRelations).where(and(inArray(expertRelations.expertId, candidates), inArray(expertRelations.creditCode, parties), isNull(expertRelations.endedAt))),
-    db.select().from(expertPenalties).where(and(inArray(expertPenalties.expertId, candidates), lte(expertPenalties.fromDate, scope.today), or(isNull(expertPenalties.toDate), gte(expertPenalties.toDate, scope.today)))),
-    db.select().from(expertUnavailability).where(and(inArray(expertUnavailability.expertId, candidates), lte(expertUnavailability.fromDate, scope.evaluationDate), gte(expertUnavailability.toDate, scope.evaluationDate))),
-    calledOf(db, drawingId, and(inArray(drawnExperts.expertId, candidates), gte(drawings.evaluationAt, sql`(${scope.calledSince}::date - 1)::timestamptz`)))
+    )),
+    db.select().from(expertRelations).where(and(inArray(expertRelations.creditCode, parties), isNull(expertRelations.endedAt))),
+    db.select().from(expertPenalties).where(and(lte(expertPenalties.fromDate, scope.today), or(isNull(expertPenalties.toDate), gte(expertPenalties.toDate, scope.today)))),
+    db.select().from(expertUnavailability).where(and(lte(expertUnavailability.fromDate, scope.evaluationDate), gte(expertUnavailability.toDate, scope.evaluationDate))),
+    calledOf(db, drawingId, gte(drawings.evaluationAt, sql`(${scope.calledSince}::date - 1)::timestamptz`))
   ])
   const people = new Map<string, PoolCandidate>()
-  for (const [expertId, specialtyCode, regionCode] of qualified as unknown as Array<[string, string, string]>) {
+  for (const entry of qualified!.pool === '' ? [] : qualified!.pool.split(',')) {
+    const [expertId, regionCode, specialtyCode] = [entry.slice(0, 36), entry.slice(36, 42), entry.slice(42)]
     const person = people.get(expertId)
     if (person) person.specialtyCodes.push(specialtyCode)
     else people.set(expertId, { expertId, regionCode, specialtyCodes: [specialtyCode], employments: NONE, relations: NONE, penalties: NONE, unavailability: NONE, servedFor: NONE })
