@@ -251,3 +251,33 @@ t.test('the draw, sealed on every page but the supervisor\'s; an expert answers;
   t.match(file.headers['content-disposition'], /^attachment; filename="drawing-record-/)
   t.same(file.json(), published, 'the download is the published record')
 })
+
+t.test('the hall calls a drawn drawing off after a confirmation that says the experts will be told; the expert\'s page says so', async (t) => {
+  const { app } = await buildTestApp(t)
+  const realNow = app.clock.now
+  t.teardown(() => { app.clock.now = realNow })
+  const { api, desk, supervisor, pool, id } = await approvedDrawing(app)
+  const hall = pageHeaders(app, desk.hall)
+  t.equal((await api.post(supervisor.headers, id, 'draw', { nonce: 'called-off-by-the-hall' })).statusCode, 200)
+
+  const hallPage = await app.inject({ method: 'GET', url: `/hall/drawings/${id}`, headers: hall })
+  t.match(hallPage.body, `action="/hall/drawings/${id}/cancel"`, 'a drawn drawing can be cancelled from the hall\'s console')
+  const empty = await app.inject({ method: 'POST', url: `/hall/drawings/${id}/cancel`, ...form(hall, { reason: ' ' }) })
+  t.equal(empty.statusCode, 400)
+  t.match(empty.body, /id="cancel-reason-error" class="error field-error">/, 'the reason is asked for beside its field')
+  const asking = await app.inject({ method: 'POST', url: `/hall/drawings/${id}/cancel`, ...form(hall, { reason: '评标场地检修，评标延期' }) })
+  t.same(leaksIn(asking.body), [], 'the confirmation: plain Chinese')
+  t.match(words(asking.body), /已受邀和已确认参加的专家会收到评标取消的通知/, 'the confirmation says who will be told')
+  t.equal((await api.get(desk.hall.headers, id)).json().state, 'drawn', 'nothing cancelled before the confirmation')
+  const done = await app.inject({ method: 'POST', url: `/hall/drawings/${id}/cancel`, ...form(hall, hidden(asking)) })
+  t.equal(done.headers.location, `/hall/drawings/${id}?done=cancelled`)
+  t.equal((await api.get(desk.hall.headers, id)).json().state, 'cancelled')
+
+  const invited = (await app.db.$client<Array<{ account_id: string }>>`
+    select e.account_id from drawn_experts d join experts e on e.id = d.expert_id where d.drawing_id = ${id} and d.state = 'invited' limit 1`)[0]!
+  const expert = pool.everyone.find((one) => one.accountId === invited.account_id)!
+  const page = await app.inject({ method: 'GET', url: '/my/invitations', headers: await expertCookie(app, expert) })
+  t.same(leaksIn(page.body), [], 'the expert\'s invitations: plain Chinese')
+  t.match(words(page.body), /评标已取消/, 'the invitation says the evaluation was called off')
+  t.notMatch(page.body, `action="/my/invitations/${id}/confirm"`, 'and offers no answer')
+})

@@ -134,6 +134,29 @@ export function createDrawingInvitations ({ db, clock, timers, notifier, setting
     await callNextReserve(tx, drawing, updated, 'no_answer')
   }
 
+  /**
+   * The drawing was called off: the invited stop waiting for an answer, and every expert who was
+   * invited or had confirmed is told the evaluation will not take place (reserves never called
+   * were never told anything).
+   */
+  async function withdrawAll (tx: Transaction, drawing: repo.DrawingRow) {
+    const rows = (await repo.drawnOf(tx, drawing.id)).filter((row) => row.state === 'invited' || row.state === 'confirmed')
+    const experts = await repo.expertsByIds(tx, rows.map((row) => row.expertId))
+    for (const row of rows) {
+      if (row.state === 'invited') await timers.cancel(tx, answerTimerKey(drawing.id, row.pseudonym))
+      await notifier.notify(tx, {
+        recipientId: experts.get(row.expertId)!.accountId,
+        kind: 'drawing.cancelled',
+        subject: `评标取消：${hallTime(drawing.evaluationAt)}`,
+        body: `原定于 ${hallTime(drawing.evaluationAt)} 的评标已取消，您无需参加。感谢您的支持。`,
+        link: '/my/invitations',
+        sms: `原定于 ${hallTime(drawing.evaluationAt)} 的评标已取消，您无需参加。`,
+        actorId: null,
+        auditAs: { subjectType: 'drawing', subjectId: drawing.id, payload: { pseudonym: row.pseudonym } }
+      })
+    }
+  }
+
   /** The caller's invitations: time, place and specialty; never the tender nor its bidders. */
   async function myInvitations (actor: Actor): Promise<InvitationView[]> {
     const expert = await repo.expertOfAccount(db, actor.principal.accountId)
@@ -154,7 +177,9 @@ export function createDrawingInvitations ({ db, clock, timers, notifier, setting
         answerBy: drawn.answerBy?.toISOString() ?? null,
         answeredAt: drawn.answeredAt?.toISOString() ?? null,
         // a recusal's reason would tell the expert who bid: they are only told they are released
-        state: drawn.state === 'recused' || drawn.state === 'standby' ? 'released' : drawn.state
+        state: drawing.state === 'cancelled' && (drawn.state === 'invited' || drawn.state === 'confirmed')
+          ? 'cancelled'
+          : drawn.state === 'recused' || drawn.state === 'standby' ? 'released' : drawn.state
       })
     }
     return views
@@ -165,7 +190,7 @@ export function createDrawingInvitations ({ db, clock, timers, notifier, setting
     await expire(tx, drawingId, pseudonym)
   })
 
-  return { invite, inviteAll, callNextReserve, answer, myInvitations, answerTimerKey }
+  return { invite, inviteAll, withdrawAll, callNextReserve, answer, myInvitations, answerTimerKey }
 }
 
 export type DrawingInvitations = ReturnType<typeof createDrawingInvitations>

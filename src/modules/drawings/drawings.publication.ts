@@ -25,6 +25,11 @@ export function createDrawingPublication ({ db, clock, timers, masterKey, tender
     await timers.schedule(tx, { kind: PUBLISH_TIMER, key: publishTimerKey(drawing.id), fireAt: drawing.evaluationAt, payload: { drawingId: drawing.id } })
   }
 
+  /** A drawing called off before its evaluation is never published. */
+  async function disarmPublication (tx: Transaction, drawing: repo.DrawingRow) {
+    await timers.cancel(tx, publishTimerKey(drawing.id))
+  }
+
   async function publish (tx: Transaction, actor: Actor | null, drawing: repo.DrawingRow): Promise<repo.DrawingRow> {
     const rows = await repo.drawnOf(tx, drawing.id)
     const people = await repo.expertsByIds(tx, rows.filter((row) => row.state === 'confirmed').map((row) => row.expertId))
@@ -135,7 +140,7 @@ export function createDrawingPublication ({ db, clock, timers, masterKey, tender
     await publish(tx, null, drawing)
   })
 
-  return { armPublication, publishByOperator, publishForEvaluation, committeeFor, record }
+  return { armPublication, disarmPublication, publishByOperator, publishForEvaluation, committeeFor, record }
 }
 
 export type DrawingPublication = ReturnType<typeof createDrawingPublication>

@@ -68,7 +68,7 @@ export const drawingsRoutes: FastifyPluginAsyncTypebox<{ service: DrawingsServic
 
   app.post('/drawings/:id/cancel', {
     config: { policy: 'drawings.operate' },
-    schema: { tags, operationId: 'cancelDrawing', summary: 'The hall: cancel a request not drawn yet; it stays on record', params: DrawingParams, body: ReasonInput, response: answers }
+    schema: { tags, operationId: 'cancelDrawing', summary: 'The hall: cancel a drawing before its evaluation (a drawn one tells its invited experts); it stays on record', params: DrawingParams, body: ReasonInput, response: answers }
   }, async (request) => service.cancel(actorOf(request), request.params.id, request.body.reason))
 
   app.post('/drawings/:id/draw', {

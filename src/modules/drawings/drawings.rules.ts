@@ -9,7 +9,8 @@ export type DrawingState = typeof DRAWING_STATES[number]
 const MOVES: Record<DrawingState, readonly DrawingState[]> = {
   requested: ['approved', 'refused', 'cancelled'],
   approved: ['drawn', 'failed', 'cancelled'],
-  drawn: ['published'],
+  // the evaluation called off (the tender cancelled or failed, or postponed by the hall): the invited are told
+  drawn: ['published', 'cancelled'],
   refused: [],
   failed: [],
   cancelled: [],

@@ -202,6 +202,6 @@ export const InvitationSchema = Type.Object({
   invitedAt: Timestamp,
   answerBy: Nullable(Timestamp),
   answeredAt: Nullable(Timestamp),
-  state: Type.Enum(['invited', 'confirmed', 'declined', 'no_answer', 'released'], { description: 'released: the hall no longer needs you for this evaluation' })
+  state: Type.Enum(['invited', 'confirmed', 'declined', 'no_answer', 'released', 'cancelled'], { description: 'released: the hall no longer needs you for this evaluation; cancelled: the evaluation was called off' })
 }, { description: 'What an invited expert learns: the time and place (or remote) and the specialty, never the tender nor its bidders' })
 export type InvitationView = Static<typeof InvitationSchema>

@@ -229,13 +229,34 @@ export function createDrawingsService (deps: DrawingsDeps) {
     return getDrawing(actor.principal, drawingId)
   }
 
-  /** A request not drawn yet may be cancelled; it stays on record, and a new request is made. */
+  /**
+   * The hall cancels a drawing before its evaluation (a request, an approved one, or a drawn one
+   * whose evaluation is called off); it stays on record, with its draw, and a new request is made.
+   */
   async function cancel (actor: Actor, drawingId: string, reason: string): Promise<DrawingView> {
     await db.transaction(async (tx) => {
       const { drawing } = await operated(tx, actor, drawingId)
-      await move(tx, actor, drawing, 'cancelled', { cancelledBy: actor.principal.accountId, failure: { kind: 'cancelled', reason, lines: [] } }, { reason })
+      await callOff(tx, actor, drawing, reason)
     })
     return getDrawing(actor.principal, drawingId)
+  }
+
+  async function callOff (tx: Transaction, actor: Actor | null, drawing: repo.DrawingRow, reason: string) {
+    const cancelled = await move(tx, actor, drawing, 'cancelled', { cancelledBy: actor?.principal.accountId ?? null, failure: { kind: 'cancelled', reason, lines: [] } }, { reason })
+    if (drawing.state === 'drawn') {
+      await invitations.withdrawAll(tx, cancelled)
+      await publication.disarmPublication(tx, cancelled)
+    }
+  }
+
+  // a tender cancelled or failed (流标) is never evaluated: its drawing under way is called off with it
+  for (const closed of ['cancelled', 'failed'] as const) {
+    tenders.onTransition(closed, async (tx, tender) => {
+      for (const drawing of await repo.drawingsOfTender(tx, tender.id, ['requested', 'approved', 'drawn'])) {
+        // a failed opening's reason is a code of the openings module; a cancellation's is the tenderer's own words
+        await callOff(tx, null, (await repo.findDrawing(tx, drawing.id, 'update'))!, closed === 'failed' ? '开标失败（流标），本次评标不再进行' : tender.closeReason || '招标已终止')
+      }
+    })
   }
 
   async function operated (tx: Transaction, actor: Actor, drawingId: string) {

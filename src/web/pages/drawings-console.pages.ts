@@ -184,7 +184,7 @@ export const drawingsConsolePages: FastifyPluginAsyncTypebox<{ production: boole
           return showConfirmation(request, reply, {
             title: t(`drawings.${action}.title`),
             facts: [...factsOf(t, time, drawing), [t('drawings.reason'), reason]],
-            consequences: [t(`drawings.${action}.effect`), t('drawings.endedStays')],
+            consequences: [t(`drawings.${action}.effect`), ...(action === 'cancel' && drawing.state === 'drawn' ? [t('drawings.cancel.effectDrawn')] : []), t('drawings.endedStays')],
             action: `/hall/drawings/${id}/${action}`,
             fields: { reason },
             confirmLabel: t(`drawings.${action}.button`),

@@ -21,7 +21,7 @@ const Params = StrictObject({ drawingId: Uuid })
 const Text = (max: number) => Type.Optional(Type.String({ maxLength: max }))
 const statusOf = (error: unknown) => (error as { statusCode?: number }).statusCode ?? 500
 /** Open invitations first, then by evaluation time. */
-const ORDER: Record<InvitationView['state'], number> = { invited: 0, confirmed: 1, declined: 2, no_answer: 2, released: 2 }
+const ORDER: Record<InvitationView['state'], number> = { invited: 0, confirmed: 1, declined: 2, no_answer: 2, released: 2, cancelled: 2 }
 
 export const drawingsInvitationsPages: FastifyPluginAsyncTypebox = async (app) => {
   const drawings = app.services.drawings

@@ -1,0 +1,74 @@
+/**
+ * A drawing is called off with its evaluation: the hall cancels a drawn drawing, or the tender is
+ * cancelled (or fails) and takes its drawing under way with it. The invited stop waiting (their
+ * answer timers go), everyone invited or confirmed is told the evaluation will not take place,
+ * the list is never published, and the drawing stays on record beside a new request.
+ */
+import t from 'tap'
+import { clockAt, drawingApi, drawingDesk, drawingInput, experts, HOUR } from '../factories/drawings.ts'
+import { signInExpert } from '../factories/experts.ts'
+import { buildTestApp } from '../helper.ts'
+
+t.test('a tender cancelled after the draw calls its drawing off and tells the invited experts', async (t) => {
+  const { app } = await buildTestApp(t)
+  const realNow = app.clock.now
+  t.teardown(() => { app.clock.now = realNow })
+  const api = drawingApi(app)
+  const { desk, supervisor, tender } = await drawingDesk(app)
+  const pool = [...await experts(app, 6, { specialties: ['A010101'] }), ...await experts(app, 2, { specialties: ['A020101'] })]
+  const id = (await api.request(desk.agency, tender.id, drawingInput(tender))).json().id as string
+  t.equal((await api.post(desk.hall.headers, id, 'approve')).statusCode, 200)
+  await clockAt(app, new Date(new Date(tender.bidDeadline).getTime() - 23 * HOUR))
+  t.equal((await api.post(supervisor.headers, id, 'draw', { nonce: 'called-off-later' })).statusCode, 200)
+
+  const lines = (await api.get(supervisor.headers, id, '/list')).json().lines as Array<{ experts: Array<{ expertId: string, state: string }> }>
+  const invited = lines.flatMap((line) => line.experts).filter((expert) => expert.state === 'invited').map((expert) => pool.find((one) => one.expertId === expert.expertId)!)
+  t.equal(invited.length, 5)
+  const confirming = await signInExpert(app, invited[0]!)
+  t.equal((await api.answer(confirming, id, 'confirm')).statusCode, 200)
+
+  const cancelled = await app.inject({ method: 'POST', url: `/api/tenders/${tender.id}/cancellation`, headers: desk.agency.headers, payload: { reason: '项目资金未落实，终止招标' } })
+  t.equal(cancelled.statusCode, 200, cancelled.body)
+  const drawing = (await api.get(desk.hall.headers, id)).json()
+  t.match(drawing, { state: 'cancelled', failure: { kind: 'cancelled', reason: '项目资金未落实，终止招标' } }, 'the drawing ends with the tender, its reason on record')
+
+  const keys = await app.db.$client<Array<{ key: string }>>`select key from timers where key like ${`%${id}%`} and fired_at is null`
+  t.same(keys, [], 'no answer deadline nor publication is left waiting')
+  const told = await app.db.$client<Array<{ recipient_id: string }>>`select recipient_id from inbox_messages where kind = 'drawing.cancelled'`
+  t.same(told.map((row) => row.recipient_id).sort(), invited.map((expert) => expert.accountId).sort(), 'every invited or confirmed expert is told; the reserves never called are not')
+
+  const mine = (await app.inject({ method: 'GET', url: '/api/me/invitations', headers: confirming })).json() as Array<{ drawingId: string, state: string }>
+  t.match(mine.find((invitation) => invitation.drawingId === id), { state: 'cancelled' }, 'the expert\'s invitation says so')
+  const late = await api.answer(await signInExpert(app, invited[1]!), id, 'confirm')
+  t.equal(late.statusCode, 409, 'an invitation of a cancelled drawing can no longer be answered')
+  t.equal((await api.post(desk.hall.headers, id, 'publish')).statusCode, 409, 'a cancelled drawing is never published')
+  t.equal((await api.get(desk.agency.headers, id, '/list')).json().code, 'DRAWING_LIST_SEALED', 'and its list stays sealed')
+})
+
+t.test('the hall cancels a drawn drawing with a reason; a request not drawn yet goes with its tender', async (t) => {
+  const { app } = await buildTestApp(t)
+  const realNow = app.clock.now
+  t.teardown(() => { app.clock.now = realNow })
+  const api = drawingApi(app)
+  const { desk, supervisor, tender } = await drawingDesk(app)
+  await experts(app, 6, { specialties: ['A010101'] })
+  await experts(app, 2, { specialties: ['A020101'] })
+  const id = (await api.request(desk.agency, tender.id, drawingInput(tender))).json().id as string
+  t.equal((await api.post(desk.hall.headers, id, 'approve')).statusCode, 200)
+  await clockAt(app, new Date(new Date(tender.bidDeadline).getTime() - 23 * HOUR))
+  t.equal((await api.post(supervisor.headers, id, 'draw', { nonce: 'postponed-evaluation' })).statusCode, 200)
+  const refused = await api.post(desk.agency.headers, id, 'cancel', { reason: '评标延期' })
+  t.equal(refused.statusCode, 403, 'the agency does not operate drawings')
+  const byHall = await api.post(desk.hall.headers, id, 'cancel', { reason: '评标场地检修，评标延期' })
+  t.equal(byHall.statusCode, 200, byHall.body)
+  t.match(byHall.json(), { state: 'cancelled', failure: { reason: '评标场地检修，评标延期' } })
+  t.equal((await app.db.$client`select 1 from inbox_messages where kind = 'drawing.cancelled'`).length, 5, 'the five invited are told')
+  const again = await api.request(desk.agency, tender.id, drawingInput(tender))
+  t.equal(again.statusCode, 201, 'a new request stands beside the cancelled one')
+  t.equal((await api.post(desk.hall.headers, id, 'cancel', { reason: '再次取消' })).json().code, 'DRAWING_STATE_INVALID', 'an ended drawing cannot be cancelled twice')
+
+  // the tender is cancelled with the new request still waiting for the hall: it ends with it
+  const cancelled = await app.inject({ method: 'POST', url: `/api/tenders/${tender.id}/cancellation`, headers: desk.agency.headers, payload: { reason: '投标人不足三家，重新招标' } })
+  t.equal(cancelled.statusCode, 200, cancelled.body)
+  t.match((await api.get(desk.hall.headers, again.json().id)).json(), { state: 'cancelled', failure: { reason: '投标人不足三家，重新招标' } })
+})
