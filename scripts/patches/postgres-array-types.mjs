@@ -13,25 +13,10 @@
  * Idempotent; a driver whose code no longer matches is left alone with a warning (the upstream
  * fix may have landed: then delete this script and its postinstall entry).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import path from 'node:path'
-import { packageRoot } from './package-root.mjs'
+import { patchPostgresBuilds } from './postgres-builds.mjs'
 
 const MARKER = '/* openhall: array types read handled */'
 const DROPPED = '        return fetchArrayTypes()\n'
 const HANDLED = `        ${MARKER}\n        return fetchArrayTypes().catch(() => {})\n`
 
-const root = packageRoot('postgres')
-if (root === null) process.exit(0) // not installed: nothing to repair
-
-for (const build of ['src', 'cjs/src', 'cf/src']) {
-  const file = path.join(root, build, 'connection.js')
-  if (!existsSync(file)) continue
-  const source = readFileSync(file, 'utf8')
-  if (source.includes(MARKER)) continue
-  if (source.split(DROPPED).length !== 2) {
-    process.stderr.write(`postgres-array-types: ${file} does not look like postgres 3.4.x; not patched\n`)
-    continue
-  }
-  writeFileSync(file, source.replace(DROPPED, HANDLED))
-}
+patchPostgresBuilds('postgres-array-types', 'connection.js', MARKER, [[DROPPED, HANDLED]])

@@ -13,9 +13,7 @@
  * Idempotent; a driver whose code no longer matches is left alone with a warning (the upstream fix
  * may have landed: then delete this script and its postinstall entry).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import path from 'node:path'
-import { packageRoot } from './package-root.mjs'
+import { patchPostgresBuilds } from './postgres-builds.mjs'
 
 const MARKER = '/* openhall: closed-socket write guard */'
 const NEXT_WRITE = `  function nextWrite(fn) {
@@ -31,18 +29,4 @@ const GUARDED_NEXT_WRITE = `  function nextWrite(fn) {
 const CANCELLED = '    clearImmediate(nextWriteTimer)\n'
 const FORGOTTEN = '    clearImmediate(nextWriteTimer)\n    chunk = nextWriteTimer = null\n'
 
-const root = packageRoot('postgres')
-if (root === null) process.exit(0) // not installed: nothing to repair
-
-for (const build of ['src', 'cjs/src', 'cf/src']) {
-  const file = path.join(root, build, 'connection.js')
-  if (!existsSync(file)) continue
-  const source = readFileSync(file, 'utf8')
-  if (source.includes(MARKER)) continue
-  const cancels = source.split(CANCELLED).length - 1
-  if (!source.includes(NEXT_WRITE) || cancels !== 2) {
-    process.stderr.write(`postgres-closed-socket: ${file} does not look like postgres 3.4.x; not patched\n`)
-    continue
-  }
-  writeFileSync(file, source.replace(NEXT_WRITE, GUARDED_NEXT_WRITE).replaceAll(CANCELLED, FORGOTTEN))
-}
+patchPostgresBuilds('postgres-closed-socket', 'connection.js', MARKER, [[NEXT_WRITE, GUARDED_NEXT_WRITE], [CANCELLED, FORGOTTEN, 2]])

@@ -15,9 +15,7 @@
  * In each of the package's builds (ESM, CommonJS, Cloudflare). Idempotent; a driver whose code no
  * longer matches is left alone with a warning (transactions then keep the extra round trip).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import path from 'node:path'
-import { packageRoot } from './package-root.mjs'
+import { patchPostgresBuilds } from './postgres-builds.mjs'
 
 const MARKER = '/* openhall: pipelined begin */'
 const REPLACEMENTS = [
@@ -48,18 +46,4 @@ const REPLACEMENTS = [
   ]
 ]
 
-const root = packageRoot('postgres')
-if (root === null) process.exit(0) // not installed: nothing to change
-
-for (const build of ['src', 'cjs/src', 'cf/src']) {
-  const file = path.join(root, build, 'index.js')
-  if (!existsSync(file)) continue
-  let source = readFileSync(file, 'utf8')
-  if (source.includes(MARKER)) continue
-  if (!REPLACEMENTS.every(([from]) => source.split(from).length === 2)) {
-    process.stderr.write(`postgres-pipelined-begin: ${file} does not look like postgres 3.4.x; not changed\n`)
-    continue
-  }
-  for (const [from, to] of REPLACEMENTS) source = source.replace(from, to)
-  writeFileSync(file, source)
-}
+patchPostgresBuilds('postgres-pipelined-begin', 'index.js', MARKER, REPLACEMENTS)
