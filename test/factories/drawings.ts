@@ -78,3 +78,22 @@ export const drawingApi = (app: FastifyInstance) => ({
   answer: async (headers: Record<string, string>, id: string, decision: 'confirm' | 'decline') => app.inject({ method: 'POST', url: `/api/me/invitations/${id}/${decision}`, headers, ...(decision === 'decline' ? { payload: { reason: '当天另有安排' } } : {}) }),
   room: async (headers: Record<string, string>, id: string) => app.inject({ method: 'GET', url: `/api/live/rooms/drawing:${id}/events?since=0&limit=500`, headers })
 })
+
+/**
+ * A drawing of the default committee (drawingInput) approved and drawn a day before its tender's
+ * deadline, over six technical and two economic experts; the clock stays there (restored at teardown).
+ */
+export async function drawnDrawing (app: FastifyInstance, t: { teardown (fn: () => void): void }, nonce: string) {
+  const realNow = app.clock.now
+  t.teardown(() => { app.clock.now = realNow })
+  const api = drawingApi(app)
+  const { desk, supervisor, tender } = await drawingDesk(app)
+  const pool = [...await experts(app, 6, { specialties: ['A010101'] }), ...await experts(app, 2, { specialties: ['A020101'] })]
+  const id = (await api.request(desk.agency, tender.id, drawingInput(tender))).json().id as string
+  const approved = await api.post(desk.hall.headers, id, 'approve')
+  if (approved.statusCode !== 200) throw new Error(`approve: ${approved.body}`)
+  await clockAt(app, new Date(new Date(tender.bidDeadline).getTime() - 23 * HOUR))
+  const drawn = await api.post(supervisor.headers, id, 'draw', { nonce })
+  if (drawn.statusCode !== 200) throw new Error(`draw: ${drawn.body}`)
+  return { api, desk, supervisor, tender, pool, id }
+}

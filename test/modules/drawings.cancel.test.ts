@@ -5,21 +5,13 @@
  * the list is never published, and the drawing stays on record beside a new request.
  */
 import t from 'tap'
-import { clockAt, drawingApi, drawingDesk, drawingInput, experts, HOUR } from '../factories/drawings.ts'
+import { drawingInput, drawnDrawing } from '../factories/drawings.ts'
 import { signInExpert } from '../factories/experts.ts'
 import { buildTestApp } from '../helper.ts'
 
 t.test('a tender cancelled after the draw calls its drawing off and tells the invited experts', async (t) => {
   const { app } = await buildTestApp(t)
-  const realNow = app.clock.now
-  t.teardown(() => { app.clock.now = realNow })
-  const api = drawingApi(app)
-  const { desk, supervisor, tender } = await drawingDesk(app)
-  const pool = [...await experts(app, 6, { specialties: ['A010101'] }), ...await experts(app, 2, { specialties: ['A020101'] })]
-  const id = (await api.request(desk.agency, tender.id, drawingInput(tender))).json().id as string
-  t.equal((await api.post(desk.hall.headers, id, 'approve')).statusCode, 200)
-  await clockAt(app, new Date(new Date(tender.bidDeadline).getTime() - 23 * HOUR))
-  t.equal((await api.post(supervisor.headers, id, 'draw', { nonce: 'called-off-later' })).statusCode, 200)
+  const { api, desk, supervisor, tender, pool, id } = await drawnDrawing(app, t, 'called-off-later')
 
   const lines = (await api.get(supervisor.headers, id, '/list')).json().lines as Array<{ experts: Array<{ expertId: string, state: string }> }>
   const invited = lines.flatMap((line) => line.experts).filter((expert) => expert.state === 'invited').map((expert) => pool.find((one) => one.expertId === expert.expertId)!)
@@ -47,16 +39,7 @@ t.test('a tender cancelled after the draw calls its drawing off and tells the in
 
 t.test('the hall cancels a drawn drawing with a reason; a request not drawn yet goes with its tender', async (t) => {
   const { app } = await buildTestApp(t)
-  const realNow = app.clock.now
-  t.teardown(() => { app.clock.now = realNow })
-  const api = drawingApi(app)
-  const { desk, supervisor, tender } = await drawingDesk(app)
-  await experts(app, 6, { specialties: ['A010101'] })
-  await experts(app, 2, { specialties: ['A020101'] })
-  const id = (await api.request(desk.agency, tender.id, drawingInput(tender))).json().id as string
-  t.equal((await api.post(desk.hall.headers, id, 'approve')).statusCode, 200)
-  await clockAt(app, new Date(new Date(tender.bidDeadline).getTime() - 23 * HOUR))
-  t.equal((await api.post(supervisor.headers, id, 'draw', { nonce: 'postponed-evaluation' })).statusCode, 200)
+  const { api, desk, tender, id } = await drawnDrawing(app, t, 'postponed-evaluation')
   const refused = await api.post(desk.agency.headers, id, 'cancel', { reason: '评标延期' })
   t.equal(refused.statusCode, 403, 'the agency does not operate drawings')
   const byHall = await api.post(desk.hall.headers, id, 'cancel', { reason: '评标场地检修，评标延期' })
