@@ -2,12 +2,17 @@
  * A drawing is called off with its evaluation: the hall cancels a drawn drawing, or the tender is
  * cancelled (or fails) and takes its drawing under way with it. The invited stop waiting (their
  * answer timers go), everyone invited or confirmed is told the evaluation will not take place,
- * the list is never published, and the drawing stays on record beside a new request.
+ * the list is never published, and the drawing stays on record beside a new request; the draw's
+ * record is published at once without names, and the shipped verifier re-computes it.
  */
+import { spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
 import t from 'tap'
 import { drawingInput, drawnDrawing } from '../factories/drawings.ts'
 import { signInExpert } from '../factories/experts.ts'
 import { buildTestApp } from '../helper.ts'
+import { workDirectory } from '../support/pki.ts'
 
 t.test('a tender cancelled after the draw calls its drawing off and tells the invited experts', async (t) => {
   const { app } = await buildTestApp(t)
@@ -35,6 +40,22 @@ t.test('a tender cancelled after the draw calls its drawing off and tells the in
   t.equal(late.statusCode, 409, 'an invitation of a cancelled drawing can no longer be answered')
   t.equal((await api.post(desk.hall.headers, id, 'publish')).statusCode, 409, 'a cancelled drawing is never published')
   t.equal((await api.get(desk.agency.headers, id, '/list')).json().code, 'DRAWING_LIST_SEALED', 'and its list stays sealed')
+
+  // the draw itself stays checkable: its record is published at once, without names
+  const record = await app.inject({ method: 'GET', url: `/api/drawings/${id}/record` })
+  t.equal(record.statusCode, 200, record.body)
+  t.match(record.json(), { state: 'cancelled', committee: [], secret: /^[0-9a-f]{64}$/, nonce: 'called-off-later' })
+  const names = (await app.db.$client<Array<{ full_name: string, code: string }>>`select full_name, code from experts`).flatMap((row) => [row.full_name, row.code])
+  t.same(names.filter((name) => record.body.includes(name)), [], 'no expert is named')
+  const file = path.join(workDirectory(t), 'drawing-record.json')
+  writeFileSync(file, record.body)
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/verify-draw.ts', '--record', file], { encoding: 'utf8' })
+  t.equal(run.status, 0, run.stdout + run.stderr)
+  t.match(JSON.parse(run.stdout), { commitmentValid: true, snapshotValid: true, matchesRecord: true, listHashValid: true }, 'the shipped verifier re-computes the cancelled draw')
+  const page = await app.inject({ method: 'GET', url: `/drawings/${id}/record` })
+  t.equal(page.statusCode, 200)
+  t.match(page.body, '评标已取消，不组成评标委员会')
+  t.notMatch(page.body, 'data-committee', 'the page shows no committee')
 })
 
 t.test('the hall cancels a drawn drawing with a reason; a request not drawn yet goes with its tender', async (t) => {

@@ -25,18 +25,27 @@ export function createDrawingPublication ({ db, clock, timers, masterKey, tender
     await timers.schedule(tx, { kind: PUBLISH_TIMER, key: publishTimerKey(drawing.id), fireAt: drawing.evaluationAt, payload: { drawingId: drawing.id } })
   }
 
-  /** A drawing called off before its evaluation is never published. */
+  /**
+   * A draw called off before its evaluation: its publication timer goes, and its record is
+   * published at once without names (the secret lets anyone re-run the draw; the pseudonyms name
+   * nobody, as the key that makes them is never published), so a cancelled draw stays checkable.
+   */
   async function disarmPublication (tx: Transaction, drawing: repo.DrawingRow) {
     await timers.cancel(tx, publishTimerKey(drawing.id))
+  }
+
+  /** The values that publish a drawn drawing's secret (at its evaluation, or when it is called off). */
+  function revealed (drawing: repo.DrawingRow): { secret: string, publishedAt: Date } {
+    return { secret: masterKey.open(drawing.secretSealed!, secretPurpose(drawing.id)).toString('hex'), publishedAt: clock.now() }
   }
 
   async function publish (tx: Transaction, actor: Actor | null, drawing: repo.DrawingRow): Promise<repo.DrawingRow> {
     const rows = await repo.drawnOf(tx, drawing.id)
     const people = await repo.expertsByIds(tx, rows.filter((row) => row.state === 'confirmed').map((row) => row.expertId))
     const committee = rows.filter((row) => row.state === 'confirmed').map((row) => ({ pseudonym: row.pseudonym, line: row.line, name: people.get(row.expertId)!.fullName, code: people.get(row.expertId)!.code }))
-    const secret = masterKey.open(drawing.secretSealed!, secretPurpose(drawing.id)).toString('hex')
+    const { secret, publishedAt } = revealed(drawing)
     await timers.cancel(tx, publishTimerKey(drawing.id))
-    return move(tx, actor, drawing, 'published', { secret, publishedAt: clock.now() }, {
+    return move(tx, actor, drawing, 'published', { secret, publishedAt }, {
       secret,
       listSha256: drawing.listSha256,
       list: rows.map((row) => ({ line: row.line, position: row.position, role: row.role, pseudonym: row.pseudonym, state: row.state })),
@@ -79,19 +88,27 @@ export function createDrawingPublication ({ db, clock, timers, masterKey, tender
     }))
   }
 
-  /** The published record anyone may re-compute (`npm run verify-draw -- --record …`); 404 before publication. */
+  /**
+   * The published record anyone may re-compute (`npm run verify-draw -- --record …`): from the
+   * evaluation, or from the moment a drawn drawing is called off (then without a committee, as
+   * nobody evaluates); 404 before.
+   */
   async function record (drawingId: string): Promise<DrawingRecord> {
     const drawing = await repo.findDrawing(db, drawingId)
-    if (drawing?.state !== 'published') throw new DrawingNotFound(drawingId)
+    const state = drawing?.state
+    if (!drawing || !(state === 'published' || (state === 'cancelled' && drawing.secret !== null))) throw new DrawingNotFound(drawingId)
+    const evaluated = state === 'published'
     const { tender } = await tenders.visibleTender(null, drawing.tenderId)
     const request = requestOf(drawing)
     const [snapshots, rows] = await Promise.all([repo.snapshotsOf(db, drawingId), repo.drawnOf(db, drawingId)])
-    const people = await repo.expertsByIds(db, rows.filter((row) => row.state === 'confirmed').map((row) => row.expertId))
+    const confirmed = evaluated ? rows.filter((row) => row.state === 'confirmed') : []
+    const people = await repo.expertsByIds(db, confirmed.map((row) => row.expertId))
     const pseudonymOf = new Map(rows.map((row) => [row.expertId, row.pseudonym]))
     const ofLine = (line: number, role: 'member' | 'reserve') => rows.filter((row) => row.line === line && row.role === role).map((row) => row.pseudonym)
     return {
       format: 'openhall-drawing-record',
       version: 1,
+      state,
       drawingId,
       tenderId: drawing.tenderId,
       tenderCode: tender.code,
@@ -112,7 +129,7 @@ export function createDrawingPublication ({ db, clock, timers, masterKey, tender
       snapshotSha256: drawing.poolSha256!,
       drawn: request.lines.map((line, index) => ({ line: index, specialtyCode: line.specialtyCode, members: ofLine(index, 'member'), reserves: ofLine(index, 'reserve') })),
       listSha256: drawing.listSha256!,
-      committee: rows.filter((row) => row.state === 'confirmed').map((row) => ({
+      committee: confirmed.map((row) => ({
         pseudonym: row.pseudonym, name: people.get(row.expertId)!.fullName, code: people.get(row.expertId)!.code, line: row.line, specialtyCode: request.lines[row.line]!.specialtyCode, side: request.lines[row.line]!.side
       })),
       outcomes: rows.map((row) => ({
@@ -140,7 +157,7 @@ export function createDrawingPublication ({ db, clock, timers, masterKey, tender
     await publish(tx, null, drawing)
   })
 
-  return { armPublication, disarmPublication, publishByOperator, publishForEvaluation, committeeFor, record }
+  return { armPublication, disarmPublication, revealed, publishByOperator, publishForEvaluation, committeeFor, record }
 }
 
 export type DrawingPublication = ReturnType<typeof createDrawingPublication>

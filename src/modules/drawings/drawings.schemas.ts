@@ -169,6 +169,7 @@ const SnapshotSchema = Type.Object({
 export const DrawingRecordSchema = Type.Object({
   format: Type.Literal('openhall-drawing-record'),
   version: Type.Literal(1),
+  state: Type.Enum(['published', 'cancelled'], { description: 'cancelled: the evaluation was called off after the draw; the record is published then, with no committee' }),
   drawingId: Uuid,
   tenderId: Uuid,
   tenderCode: Type.String(),

@@ -242,8 +242,11 @@ export function createDrawingsService (deps: DrawingsDeps) {
   }
 
   async function callOff (tx: Transaction, actor: Actor | null, drawing: repo.DrawingRow, reason: string) {
-    const cancelled = await move(tx, actor, drawing, 'cancelled', { cancelledBy: actor?.principal.accountId ?? null, failure: { kind: 'cancelled', reason, lines: [] } }, { reason })
-    if (drawing.state === 'drawn') {
+    const drawn = drawing.state === 'drawn'
+    // a draw called off is published at once, without names (publication.disarmPublication)
+    const reveal = drawn ? publication.revealed(drawing) : null
+    const cancelled = await move(tx, actor, drawing, 'cancelled', { cancelledBy: actor?.principal.accountId ?? null, failure: { kind: 'cancelled', reason, lines: [] }, ...reveal }, { reason, ...(reveal ? { secret: reveal.secret } : {}) })
+    if (drawn) {
       await invitations.withdrawAll(tx, cancelled)
       await publication.disarmPublication(tx, cancelled)
     }
@@ -298,7 +301,8 @@ export function createDrawingsService (deps: DrawingsDeps) {
       biddersCheckedAt: drawing.biddersCheckedAt?.toISOString() ?? null,
       failure: failure ? { kind: failure.kind, reason: failure.reason ?? null, lines: failure.lines ?? [] } : null,
       publishedAt: drawing.publishedAt?.toISOString() ?? null,
-      secret: drawing.state === 'published' ? drawing.secret : null,
+      // published at the evaluation, or when a drawn drawing is called off
+      secret: drawing.secret,
       lines: request.lines.map((line, index) => {
         const ofLine = rows.filter((row) => row.line === index)
         const count = (state: repo.DrawnRow['state']) => ofLine.filter((row) => row.state === state).length

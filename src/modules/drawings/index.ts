@@ -11,8 +11,9 @@
  *     → published (the evaluation starts: names, secret and record are published)
  *   requested → refused | cancelled; approved → cancelled | failed (too few eligible experts:
  *   the shortfall per line, nothing drawn); drawn → cancelled (the hall calls the evaluation off,
- *   or the tender is cancelled or fails: its drawing under way goes with it, and the experts
- *   invited or confirmed are told). A drawing runs once; an ended one stays on record.
+ *   or the tender is cancelled or fails: its drawing under way goes with it, the experts
+ *   invited or confirmed are told, and the draw's record is published without names). A drawing
+ *   runs once; an ended one stays on record.
  *
  * Drawn experts: standby (reserve) | invited → confirmed | declined | no_answer, and recused
  * when the recheck at the bid deadline finds a conflict with a bidder; a decline, silence past
