@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
-import { drawingInput, drawnDrawing } from '../factories/drawings.ts'
+import { clockAt, drawingApi, drawingDesk, drawingInput, drawnDrawing, experts, HOUR } from '../factories/drawings.ts'
 import { signInExpert } from '../factories/experts.ts'
 import { buildTestApp } from '../helper.ts'
 import { workDirectory } from '../support/pki.ts'
@@ -75,4 +75,27 @@ t.test('the hall cancels a drawn drawing with a reason; a request not drawn yet 
   const cancelled = await app.inject({ method: 'POST', url: `/api/tenders/${tender.id}/cancellation`, headers: desk.agency.headers, payload: { reason: '投标人不足三家，重新招标' } })
   t.equal(cancelled.statusCode, 200, cancelled.body)
   t.match((await api.get(desk.hall.headers, again.json().id)).json(), { state: 'cancelled', failure: { reason: '投标人不足三家，重新招标' } })
+})
+
+t.test('a draw and its tender\'s cancellation at the same moment: one after the other, never a deadlock', async (t) => {
+  const { app } = await buildTestApp(t)
+  const realNow = app.clock.now
+  t.teardown(() => { app.clock.now = realNow })
+  const api = drawingApi(app)
+  await experts(app, 6, { specialties: ['A010101'] })
+  await experts(app, 2, { specialties: ['A020101'] })
+  for (let round = 0; round < 3; round++) {
+    app.clock.now = realNow
+    const { desk, supervisor, tender } = await drawingDesk(app)
+    const id = (await api.request(desk.agency, tender.id, drawingInput(tender))).json().id as string
+    t.equal((await api.post(desk.hall.headers, id, 'approve')).statusCode, 200)
+    await clockAt(app, new Date(new Date(tender.bidDeadline).getTime() - 23 * HOUR))
+    const [drawn, cancelled] = await Promise.all([
+      api.post(supervisor.headers, id, 'draw', { nonce: `race-${round}-${tender.id}` }),
+      app.inject({ method: 'POST', url: `/api/tenders/${tender.id}/cancellation`, headers: desk.agency.headers, payload: { reason: '终止招标' } })
+    ])
+    t.equal(cancelled.statusCode, 200, `round ${round}: the cancellation goes through`)
+    t.ok(drawn.statusCode === 200 || drawn.json().code === 'DRAWING_STATE_INVALID' || drawn.json().code === 'DRAWING_TENDER_CLOSED', `round ${round}: the draw ran first or was refused (${drawn.statusCode} ${drawn.body.slice(0, 120)})`)
+    t.equal((await api.get(desk.hall.headers, id)).json().state, 'cancelled', `round ${round}: the drawing ends cancelled either way`)
+  }
 })

@@ -122,6 +122,15 @@ export function createDrawingsService (deps: DrawingsDeps) {
 
   /** A drawing as the caller may reach it; anyone else gets 404, as if it did not exist. */
   async function load (principal: Principal | null, drawingId: string, on: Queryable = db, lock: { drawing?: 'update', tender?: 'share' } = {}): Promise<Loaded> {
+    if (lock.drawing && lock.tender) {
+      // the tender first, then its drawing: the tender's own moves (the deadline's freeze, a
+      // cancellation, a failed opening) lock in that order, and the opposite order could deadlock.
+      // A drawing never changes tender, so the unlocked read finds the right one.
+      const unlocked = await repo.findDrawing(on, drawingId)
+      if (!unlocked) throw new DrawingNotFound(drawingId)
+      const loaded = await reach(principal, unlocked, on, lock.tender)
+      return { ...loaded, drawing: (await repo.findDrawing(on, drawingId, lock.drawing))! }
+    }
     const drawing = await repo.findDrawing(on, drawingId, lock.drawing)
     if (!drawing) throw new DrawingNotFound(drawingId)
     return reach(principal, drawing, on, lock.tender)
