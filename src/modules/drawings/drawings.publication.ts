@@ -25,11 +25,7 @@ export function createDrawingPublication ({ db, clock, timers, masterKey, tender
     await timers.schedule(tx, { kind: PUBLISH_TIMER, key: publishTimerKey(drawing.id), fireAt: drawing.evaluationAt, payload: { drawingId: drawing.id } })
   }
 
-  /**
-   * A draw called off before its evaluation: its publication timer goes, and its record is
-   * published at once without names (the secret lets anyone re-run the draw; the pseudonyms name
-   * nobody, as the key that makes them is never published), so a cancelled draw stays checkable.
-   */
+  /** The publication at the evaluation will not be needed: published already, or called off. */
   async function disarmPublication (tx: Transaction, drawing: repo.DrawingRow) {
     await timers.cancel(tx, publishTimerKey(drawing.id))
   }
@@ -44,7 +40,7 @@ export function createDrawingPublication ({ db, clock, timers, masterKey, tender
     const people = await repo.expertsByIds(tx, rows.filter((row) => row.state === 'confirmed').map((row) => row.expertId))
     const committee = rows.filter((row) => row.state === 'confirmed').map((row) => ({ pseudonym: row.pseudonym, line: row.line, name: people.get(row.expertId)!.fullName, code: people.get(row.expertId)!.code }))
     const { secret, publishedAt } = revealed(drawing)
-    await timers.cancel(tx, publishTimerKey(drawing.id))
+    await disarmPublication(tx, drawing)
     return move(tx, actor, drawing, 'published', { secret, publishedAt }, {
       secret,
       listSha256: drawing.listSha256,
@@ -66,8 +62,8 @@ export function createDrawingPublication ({ db, clock, timers, masterKey, tender
   /** The evaluation starts (issue 14): the tender's drawn list is published, once; its committee is returned. */
   async function publishForEvaluation (tenderId: string): Promise<CommitteeMember[]> {
     await db.transaction(async (tx) => {
-      const [drawing] = await repo.drawingsOfTender(tx, tenderId, ['drawn'])
-      if (drawing) await publish(tx, null, (await repo.findDrawing(tx, drawing.id, 'update'))!)
+      const [drawing] = await repo.drawingsOfTender(tx, tenderId, ['drawn'], 'update')
+      if (drawing) await publish(tx, null, drawing)
     })
     return committeeFor(tenderId)
   }

@@ -37,8 +37,10 @@ export async function listDrawings (db: Queryable, filter: { state?: DrawingRow[
 }
 
 /** Drawings of a tender in the given states (the recheck at the deadline, the evaluation's seam). */
-export async function drawingsOfTender (db: Queryable, tenderId: string, states: Array<DrawingRow['state']>): Promise<DrawingRow[]> {
-  return db.select().from(drawings).where(and(eq(drawings.tenderId, tenderId), inArray(drawings.state, states))).orderBy(desc(drawings.requestedAt))
+/** A tender's drawings in the given states, newest first; locked, a drawing that moved out of them meanwhile is skipped. */
+export async function drawingsOfTender (db: Queryable, tenderId: string, states: Array<DrawingRow['state']>, lock?: 'update'): Promise<DrawingRow[]> {
+  const query = db.select().from(drawings).where(and(eq(drawings.tenderId, tenderId), inArray(drawings.state, states))).orderBy(desc(drawings.requestedAt))
+  return lock ? query.for(lock) : query
 }
 
 /** Whether another drawing was drawn with this nonce (a nonce is meant to be picked on the spot). */

@@ -250,9 +250,13 @@ export function createDrawingsService (deps: DrawingsDeps) {
     return getDrawing(actor.principal, drawingId)
   }
 
+  /**
+   * A drawing ends cancelled. A drawn one tells its invited and confirmed experts, and its record
+   * is published at once without names: the secret lets anyone re-run the draw, and the pseudonyms
+   * name nobody (the key that makes them is never published), so a cancelled draw stays checkable.
+   */
   async function callOff (tx: Transaction, actor: Actor | null, drawing: repo.DrawingRow, reason: string) {
     const drawn = drawing.state === 'drawn'
-    // a draw called off is published at once, without names (publication.disarmPublication)
     const reveal = drawn ? publication.revealed(drawing) : null
     const cancelled = await move(tx, actor, drawing, 'cancelled', { cancelledBy: actor?.principal.accountId ?? null, failure: { kind: 'cancelled', reason, lines: [] }, ...reveal }, { reason, ...(reveal ? { secret: reveal.secret } : {}) })
     if (drawn) {
@@ -264,9 +268,9 @@ export function createDrawingsService (deps: DrawingsDeps) {
   // a tender cancelled or failed (流标) is never evaluated: its drawing under way is called off with it
   for (const closed of ['cancelled', 'failed'] as const) {
     tenders.onTransition(closed, async (tx, tender) => {
-      for (const drawing of await repo.drawingsOfTender(tx, tender.id, ['requested', 'approved', 'drawn'])) {
+      for (const drawing of await repo.drawingsOfTender(tx, tender.id, ['requested', 'approved', 'drawn'], 'update')) {
         // a failed opening's reason is a code of the openings module; a cancellation's is the tenderer's own words
-        await callOff(tx, null, (await repo.findDrawing(tx, drawing.id, 'update'))!, closed === 'failed' ? '开标失败（流标），本次评标不再进行' : tender.closeReason || '招标已终止')
+        await callOff(tx, null, drawing, closed === 'failed' ? '开标失败（流标），本次评标不再进行' : tender.closeReason || '招标已终止')
       }
     })
   }
